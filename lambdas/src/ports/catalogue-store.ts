@@ -1,0 +1,134 @@
+import type {
+  BackupImage,
+  BootService,
+  Deployment,
+  DeploymentTask,
+  Entity,
+  ImagingServer,
+  Machine,
+  Master,
+  Page,
+  PostImagingScript,
+  StartupMenu,
+  Tenant,
+} from '@marrow/shared';
+
+/** A user record as stored: the public user plus its password hash (never leaves the store layer). */
+export interface StoredUser {
+  id: string;
+  username: string;
+  role: 'msp-operator' | 'tenant-admin' | 'read-only';
+  tenantIds: string[];
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What each kind of record is, by the name the store knows it under. */
+export interface CatalogueRecords {
+  tenant: Tenant;
+  user: StoredUser;
+  entity: Entity;
+  imagingServer: ImagingServer;
+  machine: Machine;
+  backupImage: BackupImage;
+  master: Master;
+  bootService: BootService;
+  startupMenu: StartupMenu;
+  postImagingScript: PostImagingScript;
+  deployment: Deployment;
+  deploymentTask: DeploymentTask;
+}
+
+export type RecordKind = keyof CatalogueRecords;
+
+/**
+ * The field by which records of a kind can be listed as a group (the store keeps an index
+ * on it): most records by their entity, a deployment's tasks by the deployment.
+ */
+export const groupFieldOf: { readonly [K in RecordKind]?: keyof CatalogueRecords[K] & string } = {
+  entity: 'parentId',
+  imagingServer: 'entityId',
+  machine: 'entityId',
+  backupImage: 'entityId',
+  master: 'entityId',
+  bootService: 'entityId',
+  deployment: 'entityId',
+  deploymentTask: 'deploymentId',
+};
+
+/**
+ * Records that belong to no tenant (the tenant list itself, users who sign in before a
+ * tenant is known) live in this reserved scope. It cannot collide with a tenant id
+ * (those are "tn_…").
+ */
+export const SYSTEM_SCOPE = '_system';
+
+export interface ListQuery {
+  /** Only records whose group field (see groupFieldOf) equals this value. */
+  group?: string;
+  /** 1–1000; the store may return fewer. */
+  limit?: number;
+  /** An opaque cursor from a previous page of the same query. */
+  cursor?: string;
+}
+
+/**
+ * The catalogue's storage port. Every call names the scope (the tenant, or SYSTEM_SCOPE)
+ * and every key the store writes starts with it, so no call can reach another tenant's
+ * records. Writes are single-item and conditional: the control plane never needs a
+ * multi-item transaction (DynamoDB Local emulators lack them, and multi-step writes are
+ * designed to be re-runnable instead).
+ */
+export interface CatalogueStore {
+  get<K extends RecordKind>(scope: string, kind: K, id: string): Promise<CatalogueRecords[K] | undefined>;
+
+  /** Pages in id order. A cursor from another scope, kind or group is refused (InvalidCursorError). */
+  list<K extends RecordKind>(scope: string, kind: K, query?: ListQuery): Promise<Page<CatalogueRecords[K]>>;
+
+  /** Stores a new record; RecordExistsError when the id is taken. */
+  create<K extends RecordKind>(scope: string, kind: K, id: string, record: CatalogueRecords[K]): Promise<void>;
+
+  /**
+   * Replaces a record if its stored version is still `expectedVersion`; the new record must
+   * carry version `expectedVersion + 1`. NotFoundError if it is gone, VersionConflictError
+   * if it changed meanwhile.
+   */
+  replace<K extends RecordKind>(
+    scope: string,
+    kind: K,
+    id: string,
+    record: CatalogueRecords[K],
+    expectedVersion: number,
+  ): Promise<void>;
+
+  /** Deletes a record (only at `expectedVersion` when given). Returns false when there was nothing to delete. */
+  delete(scope: string, kind: RecordKind, id: string, expectedVersion?: number): Promise<boolean>;
+
+  /**
+   * Reserves a unique value (e.g. a MAC address within a tenant) for `ownerId`. Returns
+   * undefined on success (or when `ownerId` already holds it), else the current owner's id.
+   */
+  claimUnique(scope: string, name: string, value: string, ownerId: string): Promise<string | undefined>;
+
+  /** Frees a unique value, only if `ownerId` holds it. */
+  releaseUnique(scope: string, name: string, value: string, ownerId: string): Promise<void>;
+}
+
+/** Reads every page of a query; for small per-tenant collections (statistics, reference checks). */
+export async function listAll<K extends RecordKind>(
+  store: CatalogueStore,
+  scope: string,
+  kind: K,
+  query: Omit<ListQuery, 'cursor'> = {},
+): Promise<CatalogueRecords[K][]> {
+  const items: CatalogueRecords[K][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(scope, kind, { ...query, limit: 1000, ...(cursor ? { cursor } : {}) });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
