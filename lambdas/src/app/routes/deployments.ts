@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import {
+  deploymentCreateSchema,
+  deploymentSchema,
+  deploymentTaskSchema,
+  deploymentTaskUpdateSchema,
+  deploymentUpdateSchema,
+  idSchema,
+  type Deployment,
+  type DeploymentTask,
+} from '@marrow/shared';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/marrow-error';
+import { isUnfinished, listTasks, moveTask, refreshDeploymentState, taskKey } from '../../catalogue/deployments';
+import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
+import { unfinishedDeployments } from '../../catalogue/usage';
+import { route } from '../route';
+import { listQueryWith, pageOf } from './common';
+
+const tag = 'Deployments';
+
+export const deploymentRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/deployments',
+    summary: 'List deployments (of one entity with entityId)',
+    tag,
+    access: 'read',
+    query: listQueryWith({ entityId: idSchema('entity').optional() }),
+    response: pageOf(deploymentSchema),
+    handle: ({ deps, tenantId, query }) =>
+      deps.store.list(tenantId, 'deployment', {
+        limit: query.limit,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.entityId ? { group: query.entityId } : {}),
+      }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/deployments',
+    summary: 'Deploy a master to machines of its entity, now or at a time, with post-imaging scripts',
+    tag,
+    access: 'write',
+    status: 201,
+    body: deploymentCreateSchema,
+    response: deploymentSchema,
+    handle: async ({ deps, tenantId, body, principal }) => {
+      const { store } = deps;
+      const now = deps.clock();
+      const master = await getOrNotFound(store, tenantId, 'master', body.masterId, 'body.masterId');
+      if (master.versions.length === 0) throw new ConflictError(`master ${master.label} has no image yet; it cannot be deployed`);
+      for (const scriptId of body.postImagingScriptIds) {
+        await getOrNotFound(store, tenantId, 'postImagingScript', scriptId, 'body.postImagingScriptIds');
+      }
+      const machines = [];
+      for (const machineId of body.machineIds) {
+        const machine = await getOrNotFound(store, tenantId, 'machine', machineId, 'body.machineIds');
+        if (machine.entityId !== master.entityId) {
+          throw new ValidationError(`body.machineIds: machine "${machine.hostname}" is not in the entity of master ${master.label}`);
+        }
+        machines.push(machine);
+      }
+      const busy = await unfinishedDeployments(store, tenantId, master.entityId);
+      for (const machine of machines) {
+        const other = busy.find((d) => d.machineIds.includes(machine.id));
+        if (other) throw new ConflictError(`machine "${machine.hostname}" is already in unfinished deployment ${other.id}`);
+      }
+      const deployment: Deployment = {
+        ...newMeta(tenantId, now),
+        id: deps.newId('deployment'),
+        entityId: master.entityId,
+        ...body,
+        state: 'scheduled',
+        createdBy: principal.username,
+      };
+      // Tasks first, the deployment last: until its record exists nothing lists the tasks,
+      // so an interrupted creation is never half-visible.
+      for (const machine of machines) {
+        const task: DeploymentTask = {
+          ...newMeta(tenantId, now),
+          deploymentId: deployment.id,
+          machineId: machine.id,
+          state: 'pending',
+          progress: null,
+          error: null,
+        };
+        await store.create(tenantId, 'deploymentTask', taskKey(deployment.id, machine.id), task);
+      }
+      await store.create(tenantId, 'deployment', deployment.id, deployment);
+      return deployment;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/deployments/:id',
+    summary: 'Get a deployment',
+    tag,
+    access: 'read',
+    response: deploymentSchema,
+    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'deployment', params.id!),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/deployments/:id',
+    summary: 'Edit the description, or reschedule a deployment that has not started',
+    tag,
+    access: 'write',
+    body: deploymentUpdateSchema,
+    response: deploymentSchema,
+    handle: ({ deps, tenantId, params, body }) =>
+      updateRecord(deps.store, tenantId, 'deployment', params.id!, deps.clock(), (deployment) => {
+        if (body.scheduledAt !== undefined && deployment.state !== 'scheduled') {
+          throw new ConflictError(`deployment ${deployment.id} is ${deployment.state}; only a scheduled deployment can be rescheduled`);
+        }
+        return applyPatch(deployment, body);
+      }),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/deployments/:id',
+    summary: 'Delete a finished or cancelled deployment and its tasks',
+    tag,
+    access: 'write',
+    status: 204,
+    handle: async ({ deps, tenantId, params }) => {
+      const deployment = await getOrNotFound(deps.store, tenantId, 'deployment', params.id!);
+      if (deployment.state === 'scheduled' || deployment.state === 'running') {
+        throw new ConflictError(`deployment ${deployment.id} is ${deployment.state}; cancel it first`);
+      }
+      await deps.store.delete(tenantId, 'deployment', deployment.id, deployment.version);
+      for (const task of await listTasks(deps.store, tenantId, deployment.id)) {
+        await deps.store.delete(tenantId, 'deploymentTask', taskKey(deployment.id, task.machineId));
+      }
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/deployments/:id/cancel',
+    summary: 'Cancel every unfinished task of a deployment',
+    tag,
+    access: 'write',
+    response: deploymentSchema,
+    handle: async ({ deps, tenantId, params }) => {
+      const deployment = await getOrNotFound(deps.store, tenantId, 'deployment', params.id!);
+      const now = deps.clock();
+      for (const task of (await listTasks(deps.store, tenantId, deployment.id)).filter(isUnfinished)) {
+        try {
+          await moveTask(deps.store, tenantId, deployment.id, task.machineId, now, { state: 'cancelled' });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error; // it finished meanwhile: keep its real outcome
+        }
+      }
+      return refreshDeploymentState(deps.store, tenantId, deployment.id, now);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/deployments/:id/tasks',
+    summary: "A deployment's per-machine tasks with their progress",
+    tag,
+    access: 'read',
+    response: z.object({ items: z.array(deploymentTaskSchema) }),
+    handle: async ({ deps, tenantId, params }) => {
+      const deployment = await getOrNotFound(deps.store, tenantId, 'deployment', params.id!);
+      return { items: await listTasks(deps.store, tenantId, deployment.id) };
+    },
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/deployments/:id/tasks/:machineId',
+    summary: "Report a machine's task state and progress (legal moves only)",
+    tag,
+    access: 'write',
+    body: deploymentTaskUpdateSchema,
+    response: deploymentTaskSchema,
+    handle: async ({ deps, tenantId, params, body }) => {
+      const deployment = await getOrNotFound(deps.store, tenantId, 'deployment', params.id!);
+      const now = deps.clock();
+      if (!(await deps.store.get(tenantId, 'deploymentTask', taskKey(deployment.id, params.machineId!)))) {
+        throw new NotFoundError(`machine ${params.machineId} is not part of deployment ${deployment.id}`);
+      }
+      const task = await moveTask(deps.store, tenantId, deployment.id, params.machineId!, now, body);
+      await refreshDeploymentState(deps.store, tenantId, deployment.id, now);
+      return task;
+    },
+  }),
+];

@@ -1,0 +1,104 @@
+import { idSchema, imagingServerCreateSchema, imagingServerSchema, imagingServerUpdateSchema, type ImagingServer } from '@marrow/shared';
+import { ConflictError } from '../../errors/marrow-error';
+import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
+import { route } from '../route';
+import { listQueryWith, pageOf } from './common';
+
+const tag = 'Imaging servers';
+
+export const imagingServerRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/imaging-servers',
+    summary: 'List imaging servers (edge appliances)',
+    tag,
+    access: 'read',
+    query: listQueryWith({ entityId: idSchema('entity').optional() }),
+    response: pageOf(imagingServerSchema),
+    handle: ({ deps, tenantId, query }) =>
+      deps.store.list(tenantId, 'imagingServer', {
+        limit: query.limit,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.entityId ? { group: query.entityId } : {}),
+      }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/imaging-servers',
+    summary: 'Create the imaging server of an entity (one per entity)',
+    tag,
+    access: 'write',
+    status: 201,
+    body: imagingServerCreateSchema,
+    response: imagingServerSchema,
+    handle: async ({ deps, tenantId, body }) => {
+      const now = deps.clock();
+      const entity = await getOrNotFound(deps.store, tenantId, 'entity', body.entityId, 'body.entityId');
+      if (entity.imagingServerId) {
+        throw new ConflictError(`entity "${entity.name}" is already served by imaging server ${entity.imagingServerId}`);
+      }
+      const server: ImagingServer = { ...newMeta(tenantId, now), id: deps.newId('imagingServer'), ...body, revokedAt: null };
+      await deps.store.create(tenantId, 'imagingServer', server.id, server);
+      // The entity's pointer is the claim: whoever sets it first wins; the loser removes its server.
+      try {
+        await updateRecord(deps.store, tenantId, 'entity', entity.id, now, (current) => {
+          if (current.imagingServerId && current.imagingServerId !== server.id) {
+            throw new ConflictError(`entity "${current.name}" is already served by imaging server ${current.imagingServerId}`);
+          }
+          return { ...current, imagingServerId: server.id };
+        });
+      } catch (error) {
+        await deps.store.delete(tenantId, 'imagingServer', server.id);
+        throw error;
+      }
+      return server;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/imaging-servers/:id',
+    summary: 'Get an imaging server',
+    tag,
+    access: 'read',
+    response: imagingServerSchema,
+    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'imagingServer', params.id!),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/imaging-servers/:id',
+    summary: 'Rename an imaging server, or revoke it (it then loses all access)',
+    tag,
+    access: 'write',
+    body: imagingServerUpdateSchema,
+    response: imagingServerSchema,
+    handle: ({ deps, tenantId, params, body }) => {
+      const now = deps.clock();
+      return updateRecord(deps.store, tenantId, 'imagingServer', params.id!, now, (server) => {
+        const { revoked, ...rest } = body;
+        const next = applyPatch(server, rest);
+        if (revoked === true && !server.revokedAt) next.revokedAt = now.toISOString();
+        if (revoked === false) next.revokedAt = null;
+        return next;
+      });
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/imaging-servers/:id',
+    summary: 'Remove an imaging server; its entity is then served by none',
+    tag,
+    access: 'write',
+    status: 204,
+    handle: async ({ deps, tenantId, params }) => {
+      const server = await getOrNotFound(deps.store, tenantId, 'imagingServer', params.id!);
+      const entity = await deps.store.get(tenantId, 'entity', server.entityId);
+      if (entity?.imagingServerId === server.id) {
+        await updateRecord(deps.store, tenantId, 'entity', entity.id, deps.clock(), (e) => ({
+          ...e,
+          imagingServerId: e.imagingServerId === server.id ? null : e.imagingServerId,
+        }));
+      }
+      await deps.store.delete(tenantId, 'imagingServer', server.id);
+    },
+  }),
+];

@@ -1,0 +1,31 @@
+import type { AnyRoute } from '../route';
+import { authRoutes } from './auth';
+import { backupImageRoutes } from './backup-images';
+import { bootServiceRoutes } from './boot-services';
+import { deploymentRoutes } from './deployments';
+import { entityRoutes } from './entities';
+import { healthRoutes } from './health';
+import { imagingServerRoutes } from './imaging-servers';
+import { machineRoutes } from './machines';
+import { masterRoutes } from './masters';
+import { postImagingScriptRoutes } from './post-imaging-scripts';
+import { startupMenuRoutes } from './startup-menus';
+import { tenantRoutes } from './tenants';
+import { userRoutes } from './users';
+
+/** Every route of the API, in the order the OpenAPI document lists them. */
+export const apiRoutes: readonly AnyRoute[] = [
+  ...healthRoutes,
+  ...authRoutes,
+  ...tenantRoutes,
+  ...userRoutes,
+  ...entityRoutes,
+  ...startupMenuRoutes,
+  ...imagingServerRoutes,
+  ...machineRoutes,
+  ...backupImageRoutes,
+  ...masterRoutes,
+  ...bootServiceRoutes,
+  ...postImagingScriptRoutes,
+  ...deploymentRoutes,
+];

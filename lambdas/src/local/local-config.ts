@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+
+/** The local host's configuration: one typed, frozen object; only main.ts builds it from the environment. */
+export interface LocalHostConfig {
+  /** Where dynalite, s3rver and aedes keep their data, plus the token secret. */
+  dataDir: string;
+  host: string;
+  /** The API (and later the portal); 0 picks a free port. */
+  port: number;
+  mqttPort: number;
+  mqttWsPort: number;
+  tableName: string;
+  bucket: string;
+  /** First start only: the admin's password (otherwise one is generated and printed). */
+  adminPassword?: string;
+  version: string;
+}
+
+export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostConfig> {
+  const port = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number (0–65535), not "${raw}"`);
+    return value;
+  };
+  return Object.freeze({
+    dataDir: resolve(env.MARROW_DATA_DIR ?? '.marrow'),
+    host: env.MARROW_HOST ?? '127.0.0.1',
+    port: port('MARROW_PORT', 8080),
+    mqttPort: port('MARROW_MQTT_PORT', 1883),
+    mqttWsPort: port('MARROW_MQTT_WS_PORT', 8883),
+    tableName: env.MARROW_TABLE_NAME ?? 'marrow-catalogue',
+    bucket: env.MARROW_MASTERS_BUCKET ?? 'marrow-masters',
+    ...(env.MARROW_ADMIN_PASSWORD ? { adminPassword: env.MARROW_ADMIN_PASSWORD } : {}),
+    version: env.npm_package_version ?? '0.1.0',
+  });
+}

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createDynamoDbClients } from '../adapters/dynamodb/clients';
+import { ensureCatalogueTable } from '../adapters/dynamodb/create-catalogue-table';
+import { DynamoDbCatalogueStore } from '../adapters/dynamodb/dynamodb-catalogue-store';
+import { createS3Client, ensureBucket } from '../adapters/s3/clients';
+import { S3ObjectArchive } from '../adapters/s3/s3-object-archive';
+import { createApp } from '../app/create-app';
+import type { AppDeps } from '../app/deps';
+import { newId } from '../app/ids';
+import { generatePassword } from '../auth/password-hash';
+import { LocalTokens } from '../auth/local-tokens';
+import { createTenant } from '../catalogue/tenants';
+import { createUser } from '../catalogue/users';
+import { SYSTEM_SCOPE, type CatalogueStore } from '../ports/catalogue-store';
+import { lockDataDir } from './data-dir-lock';
+import { startAedes } from './embedded/aedes';
+import { startDynalite } from './embedded/dynalite';
+import { startS3rver } from './embedded/s3rver';
+import type { LocalHostConfig } from './local-config';
+import { loadTokenSecret } from './token-secret';
+
+export const FIRST_ADMIN_USERNAME = 'admin';
+
+export interface FirstStart {
+  tenantId: string;
+  username: string;
+  password: string;
+}
+
+export interface LocalHost {
+  apiUrl: string;
+  mqttUrl: string;
+  deps: AppDeps;
+  /** Set on the very first start on a data directory: the admin account to print once. */
+  firstStart?: FirstStart;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: the real AWS SDK clients talking to dynalite and s3rver, aedes as
+ * the MQTT broker, and the control plane app on a Node server — all in this process, all
+ * persisted under one data directory.
+ */
+export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    closers.push(lockDataDir(config.dataDir));
+    const region = 'us-east-1';
+    const dynalite = await startDynalite({ path: join(config.dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' });
+    closers.push(() => dynalite.close());
+    const s3rver = await startS3rver({ directory: join(config.dataDir, 's3'), port: 0, host: '127.0.0.1' });
+    closers.push(() => s3rver.close());
+    const aedes = await startAedes({
+      persistenceDir: join(config.dataDir, 'mqtt'),
+      tcpPort: config.mqttPort,
+      wsPort: config.mqttWsPort,
+      host: config.host,
+    });
+    closers.push(() => aedes.close());
+
+    const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.endpoint, region });
+    closers.push(() => client.destroy());
+    await ensureCatalogueTable(client, config.tableName);
+    const s3 = createS3Client({ endpoint: s3rver.endpoint, region });
+    closers.push(() => s3.destroy());
+    await ensureBucket(s3, config.bucket);
+
+    const tokens = new LocalTokens(loadTokenSecret(config.dataDir));
+    const deps: AppDeps = {
+      store: new DynamoDbCatalogueStore({ client: documentClient, tableName: config.tableName }),
+      archive: new S3ObjectArchive({ client: s3, bucket: config.bucket }),
+      tokens,
+      passwordSignIn: tokens,
+      clock: () => new Date(),
+      newId,
+      version: config.version,
+    };
+    const firstStart = await seedFirstStart(deps.store, config.adminPassword);
+
+    const app = createApp(deps);
+    const server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    return {
+      apiUrl: `http://${config.host}:${port}`,
+      mqttUrl: `mqtt://${config.host}:${aedes.tcpPort}`,
+      deps,
+      ...(firstStart ? { firstStart } : {}),
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * On the first start on a data directory: a tenant with its "General" entity and an admin
+ * (an MSP operator of every tenant). The admin is created last, so a start interrupted
+ * before it simply seeds again next time.
+ */
+async function seedFirstStart(store: CatalogueStore, adminPassword: string | undefined): Promise<FirstStart | undefined> {
+  if (await store.get(SYSTEM_SCOPE, 'user', FIRST_ADMIN_USERNAME)) return undefined;
+  const now = new Date();
+  const existing = await store.list(SYSTEM_SCOPE, 'tenant', { limit: 1 });
+  const tenant = existing.items[0] ?? (await createTenant(store, 'My organisation', now, newId));
+  const password = adminPassword ?? generatePassword();
+  await createUser(store, { username: FIRST_ADMIN_USERNAME, password, role: 'msp-operator', tenantIds: ['*'] }, now, newId);
+  return { tenantId: tenant.id, username: FIRST_ADMIN_USERNAME, password };
+}
