@@ -81,7 +81,7 @@ function operationId(spec: AnyRoute): string {
     .split('/')
     .filter((w) => !w.startsWith(':'))
     .flatMap((w) => w.split('-'));
-  return [spec.method, ...words].map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('') + (spec.path.endsWith(':id') ? 'ById' : '');
+  return [spec.method, ...words].map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('') + (/:[A-Za-z]+$/.test(spec.path) ? 'ById' : '');
 }
 
 const errorSchema = {

@@ -12,7 +12,7 @@ export function lockDataDir(dataDir: string): () => void {
     writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
   } catch {
     const holder = Number(readFileSync(lockFile, 'utf8'));
-    if (holder && holder !== process.pid && isAlive(holder)) {
+    if (holder && isAlive(holder)) {
       throw new Error(`another Marrow local host (pid ${holder}) is using ${dataDir}; stop it or set MARROW_DATA_DIR`);
     }
     writeFileSync(lockFile, String(process.pid)); // a stale lock from a crashed run
