@@ -29,7 +29,7 @@ export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostC
     host: env.MARROW_HOST ?? '127.0.0.1',
     port: port('MARROW_PORT', 8080),
     mqttPort: port('MARROW_MQTT_PORT', 1883),
-    mqttWsPort: port('MARROW_MQTT_WS_PORT', 8883),
+    mqttWsPort: port('MARROW_MQTT_WS_PORT', 8083),
     tableName: env.MARROW_TABLE_NAME ?? 'marrow-catalogue',
     bucket: env.MARROW_MASTERS_BUCKET ?? 'marrow-masters',
     ...(env.MARROW_ADMIN_PASSWORD ? { adminPassword: env.MARROW_ADMIN_PASSWORD } : {}),

@@ -46,6 +46,9 @@ export type RecordKind = keyof CatalogueRecords;
 /**
  * The field by which records of a kind can be listed as a group (the store keeps an index
  * on it): most records by their entity, a deployment's tasks by the deployment.
+ * A record whose group field is null is in no group, with one exception: entities with
+ * parentId null are grouped as the literal "root", so the top level of the entity tree is
+ * listed with `{ group: 'root' }` (entity ids are "en_…", so it cannot clash).
  */
 export const groupFieldOf: { readonly [K in RecordKind]?: keyof CatalogueRecords[K] & string } = {
   entity: 'parentId',
