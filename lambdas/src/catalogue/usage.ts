@@ -20,3 +20,12 @@ export function refuseIfUsed(what: string, uses: readonly string[]): void {
 export function describeDeployments(deployments: readonly Deployment[]): string[] {
   return deployments.map((d) => `unfinished deployment ${d.id} (${d.state}, ${d.machineIds.length} machine${d.machineIds.length === 1 ? '' : 's'})`);
 }
+
+/** Where a boot service or master is the default selection of its entity's startup menus. */
+export async function startupMenuDefaultsUsing(store: CatalogueStore, tenantId: string, entityId: string, itemId: string): Promise<string[]> {
+  const menu = await store.get(tenantId, 'startupMenu', entityId);
+  const uses: string[] = [];
+  if (menu?.classic.defaultItemId === itemId) uses.push('it is the default selection of the classic startup menu');
+  if (menu?.wol.defaultItemId === itemId) uses.push('it is the default selection of the WOL startup menu');
+  return uses;
+}

@@ -1,40 +1,15 @@
 
-import { bootServiceCreateSchema, bootServiceSchema, bootServiceUpdateSchema, idSchema, type BootService } from '@marrow/shared';
+import { bootServiceCreateSchema, bootServiceSchema, bootServiceUpdateSchema, type BootService } from '@marrow/shared';
 import { ConflictError, ValidationError } from '../../errors/marrow-error';
-import type { CatalogueStore } from '../../ports/catalogue-store';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
-import { refuseIfUsed } from '../../catalogue/usage';
+import { refuseIfUsed, startupMenuDefaultsUsing } from '../../catalogue/usage';
 import { route } from '../route';
-import { listQueryWith, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
 
 const tag = 'Boot services';
 
-/** Where a boot service is the default selection of its entity's menus. */
-async function menuDefaultsUsing(store: CatalogueStore, tenantId: string, service: BootService): Promise<string[]> {
-  const menu = await store.get(tenantId, 'startupMenu', service.entityId);
-  if (!menu) return [];
-  const uses: string[] = [];
-  if (menu.classic.defaultItemId === service.id) uses.push('it is the default selection of the classic startup menu');
-  if (menu.wol.defaultItemId === service.id) uses.push('it is the default selection of the WOL startup menu');
-  return uses;
-}
-
 export const bootServiceRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/boot-services',
-    summary: 'List boot services (of one entity with entityId)',
-    tag,
-    access: 'read',
-    query: listQueryWith({ entityId: idSchema('entity').optional() }),
-    response: pageOf(bootServiceSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'bootService', {
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-        ...(query.entityId ? { group: query.entityId } : {}),
-      }),
-  }),
+  listRoute({ path: '/v1/boot-services', kind: 'bootService', schema: bootServiceSchema, summary: 'List boot services (of one entity with entityId)', tag, byEntity: true }),
   route({
     method: 'post',
     path: '/v1/boot-services',
@@ -51,15 +26,7 @@ export const bootServiceRoutes = [
       return service;
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/boot-services/:id',
-    summary: 'Get a boot service',
-    tag,
-    access: 'read',
-    response: bootServiceSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'bootService', params.id!),
-  }),
+  getRoute({ path: '/v1/boot-services', kind: 'bootService', schema: bootServiceSchema, summary: 'Get a boot service', tag }),
   route({
     method: 'patch',
     path: '/v1/boot-services/:id',
@@ -74,7 +41,7 @@ export const bootServiceRoutes = [
           throw new ValidationError('body.ipxeScript: only custom boot services carry an iPXE snippet');
         }
         if (body.enabled === false && service.enabled) {
-          const uses = await menuDefaultsUsing(deps.store, tenantId, service);
+          const uses = await startupMenuDefaultsUsing(deps.store, tenantId, service.entityId, service.id);
           if (uses.length) throw new ConflictError(`boot service "${service.label}" cannot be disabled: ${uses.join('; ')}; choose another default first`);
         }
         return applyPatch(service, body);
@@ -92,7 +59,7 @@ export const bootServiceRoutes = [
       if (service.kind !== 'custom') {
         throw new ConflictError(`"${service.label}" is a builtin boot service: it cannot be deleted; disable it instead`);
       }
-      refuseIfUsed(`boot service "${service.label}"`, await menuDefaultsUsing(deps.store, tenantId, service));
+      refuseIfUsed(`boot service "${service.label}"`, await startupMenuDefaultsUsing(deps.store, tenantId, service.entityId, service.id));
       await deps.store.delete(tenantId, 'bootService', service.id, service.version);
     },
   }),

@@ -5,7 +5,6 @@ import {
   deploymentTaskSchema,
   deploymentTaskUpdateSchema,
   deploymentUpdateSchema,
-  idSchema,
   type Deployment,
   type DeploymentTask,
 } from '@marrow/shared';
@@ -14,26 +13,12 @@ import { isUnfinished, listTasks, moveTask, refreshDeploymentState, taskKey } fr
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
-import { listQueryWith, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
 
 const tag = 'Deployments';
 
 export const deploymentRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/deployments',
-    summary: 'List deployments (of one entity with entityId)',
-    tag,
-    access: 'read',
-    query: listQueryWith({ entityId: idSchema('entity').optional() }),
-    response: pageOf(deploymentSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'deployment', {
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-        ...(query.entityId ? { group: query.entityId } : {}),
-      }),
-  }),
+  listRoute({ path: '/v1/deployments', kind: 'deployment', schema: deploymentSchema, summary: 'List deployments (of one entity with entityId)', tag, byEntity: true }),
   route({
     method: 'post',
     path: '/v1/deployments',
@@ -89,15 +74,7 @@ export const deploymentRoutes = [
       return deployment;
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/deployments/:id',
-    summary: 'Get a deployment',
-    tag,
-    access: 'read',
-    response: deploymentSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'deployment', params.id!),
-  }),
+  getRoute({ path: '/v1/deployments', kind: 'deployment', schema: deploymentSchema, summary: 'Get a deployment', tag }),
   route({
     method: 'patch',
     path: '/v1/deployments/:id',

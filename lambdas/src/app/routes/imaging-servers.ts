@@ -1,27 +1,13 @@
-import { idSchema, imagingServerCreateSchema, imagingServerSchema, imagingServerUpdateSchema, type ImagingServer } from '@marrow/shared';
+import { imagingServerCreateSchema, imagingServerSchema, imagingServerUpdateSchema, type ImagingServer } from '@marrow/shared';
 import { ConflictError } from '../../errors/marrow-error';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { route } from '../route';
-import { listQueryWith, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
 
 const tag = 'Imaging servers';
 
 export const imagingServerRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/imaging-servers',
-    summary: 'List imaging servers (edge appliances)',
-    tag,
-    access: 'read',
-    query: listQueryWith({ entityId: idSchema('entity').optional() }),
-    response: pageOf(imagingServerSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'imagingServer', {
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-        ...(query.entityId ? { group: query.entityId } : {}),
-      }),
-  }),
+  listRoute({ path: '/v1/imaging-servers', kind: 'imagingServer', schema: imagingServerSchema, summary: 'List imaging servers (edge appliances)', tag, byEntity: true }),
   route({
     method: 'post',
     path: '/v1/imaging-servers',
@@ -54,15 +40,7 @@ export const imagingServerRoutes = [
       return server;
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/imaging-servers/:id',
-    summary: 'Get an imaging server',
-    tag,
-    access: 'read',
-    response: imagingServerSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'imagingServer', params.id!),
-  }),
+  getRoute({ path: '/v1/imaging-servers', kind: 'imagingServer', schema: imagingServerSchema, summary: 'Get an imaging server', tag }),
   route({
     method: 'patch',
     path: '/v1/imaging-servers/:id',

@@ -1,29 +1,15 @@
-import { idSchema, machineCreateSchema, machineSchema, machineUpdateSchema, type Machine } from '@marrow/shared';
+import { machineCreateSchema, machineSchema, machineUpdateSchema, type Machine } from '@marrow/shared';
 import { ConflictError } from '../../errors/marrow-error';
 import { listAll } from '../../ports/catalogue-store';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { describeDeployments, refuseIfUsed, unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
-import { listQueryWith, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
 
 const tag = 'Machines';
 
 export const machineRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/machines',
-    summary: 'List registered machines (of one entity with entityId)',
-    tag,
-    access: 'read',
-    query: listQueryWith({ entityId: idSchema('entity').optional() }),
-    response: pageOf(machineSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'machine', {
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-        ...(query.entityId ? { group: query.entityId } : {}),
-      }),
-  }),
+  listRoute({ path: '/v1/machines', kind: 'machine', schema: machineSchema, summary: 'List registered machines (of one entity with entityId)', tag, byEntity: true }),
   route({
     method: 'post',
     path: '/v1/machines',
@@ -58,15 +44,7 @@ export const machineRoutes = [
       return machine;
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/machines/:id',
-    summary: 'Get a machine',
-    tag,
-    access: 'read',
-    response: machineSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'machine', params.id!),
-  }),
+  getRoute({ path: '/v1/machines', kind: 'machine', schema: machineSchema, summary: 'Get a machine', tag }),
   route({
     method: 'patch',
     path: '/v1/machines/:id',

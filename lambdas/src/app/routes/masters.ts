@@ -1,38 +1,16 @@
-import { idSchema, masterCreateSchema, masterSchema, masterUpdateSchema, type Master } from '@marrow/shared';
+import { masterCreateSchema, masterSchema, masterUpdateSchema } from '@marrow/shared';
 import { ConflictError, ValidationError } from '../../errors/marrow-error';
-import type { CatalogueStore } from '../../ports/catalogue-store';
 import { createMaster, masterPrefix } from '../../catalogue/masters';
 import { applyPatch, getOrNotFound, updateRecord } from '../../catalogue/records';
-import { describeDeployments, refuseIfUsed, unfinishedDeployments } from '../../catalogue/usage';
+import { describeDeployments, refuseIfUsed, startupMenuDefaultsUsing, unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
-import { confirmQuery, listQueryWith, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
+import { confirmQuery } from './common';
 
 const tag = 'Masters';
 
-async function menuDefaultsUsing(store: CatalogueStore, tenantId: string, master: Master): Promise<string[]> {
-  const menu = await store.get(tenantId, 'startupMenu', master.entityId);
-  const uses: string[] = [];
-  if (menu?.classic.defaultItemId === master.id) uses.push('it is the default selection of the classic startup menu');
-  if (menu?.wol.defaultItemId === master.id) uses.push('it is the default selection of the WOL startup menu');
-  return uses;
-}
-
 export const masterRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/masters',
-    summary: 'List masters (of one entity with entityId)',
-    tag,
-    access: 'read',
-    query: listQueryWith({ entityId: idSchema('entity').optional() }),
-    response: pageOf(masterSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'master', {
-        limit: query.limit,
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-        ...(query.entityId ? { group: query.entityId } : {}),
-      }),
-  }),
+  listRoute({ path: '/v1/masters', kind: 'master', schema: masterSchema, summary: 'List masters (of one entity with entityId)', tag, byEntity: true }),
   route({
     method: 'post',
     path: '/v1/masters',
@@ -44,15 +22,7 @@ export const masterRoutes = [
     response: masterSchema,
     handle: ({ deps, tenantId, body }) => createMaster(deps, tenantId, body),
   }),
-  route({
-    method: 'get',
-    path: '/v1/masters/:id',
-    summary: 'Get a master',
-    tag,
-    access: 'read',
-    response: masterSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'master', params.id!),
-  }),
+  getRoute({ path: '/v1/masters', kind: 'master', schema: masterSchema, summary: 'Get a master', tag }),
   route({
     method: 'patch',
     path: '/v1/masters/:id',
@@ -67,7 +37,7 @@ export const masterRoutes = [
       }
       return updateRecord(deps.store, tenantId, 'master', params.id!, deps.clock(), async (master) => {
         if (body.inDefaultStartupMenu === false && master.inDefaultStartupMenu) {
-          const uses = await menuDefaultsUsing(deps.store, tenantId, master);
+          const uses = await startupMenuDefaultsUsing(deps.store, tenantId, master.entityId, master.id);
           if (uses.length) {
             throw new ConflictError(`master ${master.label} cannot leave the default startup menu: ${uses.join('; ')}; choose another default first`);
           }
@@ -94,7 +64,7 @@ export const masterRoutes = [
       const deployments = (await unfinishedDeployments(deps.store, tenantId, master.entityId)).filter((d) => d.masterId === master.id);
       refuseIfUsed(`master ${master.label}`, [
         ...(master.inDefaultStartupMenu ? ['it is in the default startup menu; remove it from the menu first'] : []),
-        ...(await menuDefaultsUsing(deps.store, tenantId, master)),
+        ...(await startupMenuDefaultsUsing(deps.store, tenantId, master.entityId, master.id)),
         ...describeDeployments(deployments),
       ]);
       await deps.store.delete(tenantId, 'master', master.id, master.version);

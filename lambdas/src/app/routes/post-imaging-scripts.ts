@@ -8,22 +8,12 @@ import { listAll } from '../../ports/catalogue-store';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { describeDeployments, refuseIfUsed, unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
-import { listQuery, pageOf } from './common';
+import { getRoute, listRoute } from './crud';
 
 const tag = 'Post-imaging scripts';
 
 export const postImagingScriptRoutes = [
-  route({
-    method: 'get',
-    path: '/v1/post-imaging-scripts',
-    summary: 'List post-imaging scripts',
-    tag,
-    access: 'read',
-    query: listQuery,
-    response: pageOf(postImagingScriptSchema),
-    handle: ({ deps, tenantId, query }) =>
-      deps.store.list(tenantId, 'postImagingScript', { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
-  }),
+  listRoute({ path: '/v1/post-imaging-scripts', kind: 'postImagingScript', schema: postImagingScriptSchema, summary: 'List post-imaging scripts', tag, byEntity: false }),
   route({
     method: 'post',
     path: '/v1/post-imaging-scripts',
@@ -39,15 +29,7 @@ export const postImagingScriptRoutes = [
       return script;
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/post-imaging-scripts/:id',
-    summary: 'Get a post-imaging script',
-    tag,
-    access: 'read',
-    response: postImagingScriptSchema,
-    handle: ({ deps, tenantId, params }) => getOrNotFound(deps.store, tenantId, 'postImagingScript', params.id!),
-  }),
+  getRoute({ path: '/v1/post-imaging-scripts', kind: 'postImagingScript', schema: postImagingScriptSchema, summary: 'Get a post-imaging script', tag }),
   route({
     method: 'patch',
     path: '/v1/post-imaging-scripts/:id',
