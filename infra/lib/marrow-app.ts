@@ -1,0 +1,26 @@
+import { Tags, type App } from 'aws-cdk-lib';
+import { ApiStack } from './api-stack';
+import { DataStack } from './data-stack';
+
+export interface MarrowStacks {
+  readonly data: DataStack;
+  readonly api: ApiStack;
+}
+
+/**
+ * Adds Marrow's stacks to an app. The CLI entry and the tests both call this, so the tests
+ * check exactly what `cdk synth` produces. The stacks are environment-agnostic: synth needs
+ * no account, no credentials and no network; `cdk deploy` binds them to the caller's account.
+ */
+export function addMarrowStacks(app: App): MarrowStacks {
+  const data = new DataStack(app, 'MarrowData', {
+    description: 'Marrow: catalogue table and masters bucket (stateful, retained)',
+  });
+  const api = new ApiStack(app, 'MarrowApi', {
+    description: 'Marrow: Cognito user pool, API function and HTTP API',
+    table: data.table,
+    mastersBucket: data.mastersBucket,
+  });
+  Tags.of(app).add('project', 'marrow');
+  return { data, api };
+}
