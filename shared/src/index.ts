@@ -16,3 +16,5 @@ export * from './rules/entity-tree';
 export * from './rules/ipxe-snippet';
 export * from './rules/master-label';
 export * from './rules/post-imaging-script';
+export * from './telemetry/health-report';
+export * from './telemetry/imaging-server-status';

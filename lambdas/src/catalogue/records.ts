@@ -16,6 +16,7 @@ export const kindWords: Record<RecordKind, string> = {
   postImagingScript: 'post-imaging script',
   deployment: 'deployment',
   deploymentTask: 'deployment task',
+  imagingServerHealth: 'imaging server health',
 };
 
 export function newMeta(tenantId: string, now: Date): RecordMeta {

@@ -1,4 +1,5 @@
 import type {
+  HealthReport,
   BackupImage,
   BootService,
   Deployment,
@@ -25,6 +26,20 @@ export interface StoredUser {
   version: number;
 }
 
+/**
+ * The latest health of an imaging server (one record per server, keyed by its id): the
+ * last report it sent and whether its last will arrived since.
+ */
+export interface ImagingServerHealth {
+  tenantId: string;
+  imagingServerId: string;
+  lastReport: HealthReport | null;
+  offlineSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
 /** What each kind of record is, by the name the store knows it under. */
 export interface CatalogueRecords {
   tenant: Tenant;
@@ -39,6 +54,7 @@ export interface CatalogueRecords {
   postImagingScript: PostImagingScript;
   deployment: Deployment;
   deploymentTask: DeploymentTask;
+  imagingServerHealth: ImagingServerHealth;
 }
 
 export type RecordKind = keyof CatalogueRecords;

@@ -29,6 +29,7 @@ const knownKinds: { readonly [K in RecordKind]: true } = {
   postImagingScript: true,
   deployment: true,
   deploymentTask: true,
+  imagingServerHealth: true,
 };
 
 const tenantIdPattern = /^tn_[0-9A-HJKMNP-TV-Z]{26}$/;

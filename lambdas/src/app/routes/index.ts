@@ -6,6 +6,7 @@ import { deploymentRoutes } from './deployments';
 import { entityRoutes } from './entities';
 import { healthRoutes } from './health';
 import { imagingServerRoutes } from './imaging-servers';
+import { imagingServerStatusRoutes } from './imaging-server-status';
 import { machineRoutes } from './machines';
 import { masterRoutes } from './masters';
 import { postImagingScriptRoutes } from './post-imaging-scripts';
@@ -22,6 +23,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...entityRoutes,
   ...startupMenuRoutes,
   ...imagingServerRoutes,
+  ...imagingServerStatusRoutes,
   ...machineRoutes,
   ...backupImageRoutes,
   ...masterRoutes,

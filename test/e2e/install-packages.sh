@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the e2e tier (npm run test:e2e) and the benchmarks use as
+# real peers and anchors. Run as root on Debian/Ubuntu; does nothing when every command is
+# already present. Add packages to PACKAGES and the command (or file) that proves each one
+# is installed to NEEDED.
+set -euo pipefail
+
+# One list for every e2e suite; keep it sorted-ish and commented by user.
+#   tftp-hpa  -> tftp      (TFTP client, tftp-peers.test.ts)
+#   atftp     -> atftp     (TFTP client, tftp-peers.test.ts, bench/tftp*.bench.ts)
+#   curl      -> curl      (TFTP client, tftp-peers.test.ts)
+#   tftpd-hpa -> in.tftpd  (TFTP performance anchor, bench/tftp*.bench.ts)
+#   ipxe      -> /usr/lib/ipxe/undionly.kpxe (what PXE clients fetch over TFTP)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe"
+
+missing=0
+for need in $NEEDED; do
+  case "$need" in
+    /*) [ -e "$need" ] || missing=1 ;;
+    *) command -v "$need" >/dev/null 2>&1 || [ -x "/usr/sbin/$need" ] || missing=1 ;;
+  esac
+done
+if [ "$missing" = 0 ]; then
+  echo "install-packages: everything already present"
+  exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-packages: run as root (apt-get install $PACKAGES)" >&2
+  exit 1
+fi
+
+apt-get update
+# shellcheck disable=SC2086 # PACKAGES is a word list on purpose
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PACKAGES
+
+# tftpd-hpa's maintainer script may start a daemon on port 69 (no systemd here, but
+# sysvinit scripts can still run). The tests and benches start their own servers on
+# random loopback ports; a stray daemon on 69 would only get in the way.
+if [ -x /etc/init.d/tftpd-hpa ]; then
+  /etc/init.d/tftpd-hpa stop >/dev/null 2>&1 || true
+fi
+if [ -r /run/tftpd-hpa.pid ]; then
+  kill "$(cat /run/tftpd-hpa.pid)" 2>/dev/null || true
+fi
