@@ -18,3 +18,6 @@ export * from './rules/master-label';
 export * from './rules/post-imaging-script';
 export * from './telemetry/health-report';
 export * from './telemetry/imaging-server-status';
+export * from './boot/catalogue-snapshot';
+export * from './boot/ipxe-text';
+export * from './boot/render-boot-script';
