@@ -46,6 +46,7 @@ const wrongField: Record<string, [unknown, string]> = {
   'post /v1/deployments': [{ masterId: 'ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', machineIds: [] }, 'body.machineIds: choose at least one machine'],
   'patch /v1/deployments/:id': [{ scheduledAt: 'tomorrow' }, 'body.scheduledAt'],
   'patch /v1/deployments/:id/tasks/:machineId': [{ state: 'exploded' }, 'body.state'],
+  'post /v1/edge/enroll': [{ code: '' }, 'body.code: must not be empty'],
 };
 
 describe('bad input gets a 400 that says what is wrong, and changes nothing', () => {

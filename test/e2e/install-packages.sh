@@ -11,8 +11,9 @@ set -euo pipefail
 #   curl      -> curl      (TFTP client, tftp-peers.test.ts)
 #   tftpd-hpa -> in.tftpd  (TFTP performance anchor, bench/tftp*.bench.ts)
 #   ipxe      -> /usr/lib/ipxe/undionly.kpxe (what PXE clients fetch over TFTP)
-PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe"
-NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe"
+#   chromium  -> chromium  (the browser playwright-core drives, portal.test.ts)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium"
 
 missing=0
 for need in $NEEDED; do

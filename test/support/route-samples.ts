@@ -53,6 +53,7 @@ export function sampleBody(route: AnyRoute, world: CatalogueWorld): unknown {
     'post /v1/deployments': { masterId: world.masterId, machineIds: [world.secondMachineId] },
     'patch /v1/deployments/:id': { description: 'changed' },
     'patch /v1/deployments/:id/tasks/:machineId': { state: 'waiting-for-boot' },
+    'post /v1/edge/enroll': { code: 'MRW-AAAA-BBBB-CCCC-DDDD' },
   };
   return route.body ? bodies[key] : undefined;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Context, Hono } from 'hono';
 import { canAccessTenant, canWrite, isOperatorOfEveryTenant, type Principal } from '../auth/principal';
+import { isEdgeCredential } from '../auth/edge-credentials';
+import { verifyEdgeCredential, type EdgePrincipal } from '../catalogue/enrolment';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../errors/marrow-error';
 import type { AppDeps } from './deps';
 import type { AnyRoute } from './route';
@@ -13,8 +15,10 @@ const MAX_BODY_BYTES = 256 * 1024;
 export function mountRoutes(app: Hono, routes: readonly AnyRoute[], deps: AppDeps): void {
   for (const spec of routes) {
     app.on(spec.method.toUpperCase(), spec.path, async (c) => {
-      const principal = spec.access === 'public' ? undefined : await authenticate(c, deps);
-      const tenantId = spec.access === 'read' || spec.access === 'write' ? chooseTenant(c, principal!) : '';
+      const token = spec.access === 'public' ? undefined : bearerToken(c);
+      const edge = spec.access === 'edge' ? await authenticateEdge(token!, deps) : undefined;
+      const principal = spec.access === 'public' || spec.access === 'edge' ? undefined : await authenticateUser(token!, deps);
+      const tenantId = edge ? edge.tenantId : spec.access === 'read' || spec.access === 'write' ? chooseTenant(c, principal!) : '';
       if (spec.access === 'write' && !canWrite(principal!)) {
         throw new ForbiddenError('your role is read-only: you cannot change anything');
       }
@@ -28,9 +32,12 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], deps: AppDep
         query,
         params: c.req.param() as Record<string, string>,
         principal: principal!,
+        edge: edge!,
         tenantId,
         deps,
+        header: (name) => c.req.header(name),
       });
+      if (result instanceof Response) return result;
       if (spec.status === 204) return c.body(null, 204);
       return c.json(result as object, spec.status ?? 200);
     });
@@ -40,12 +47,22 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], deps: AppDep
 /** Any query is accepted where a route declares none (e.g. cache-busting parameters). */
 const anyQuery = z.record(z.string(), z.string());
 
-async function authenticate(c: Context, deps: AppDeps): Promise<Principal> {
+function bearerToken(c: Context): string {
   const header = c.req.header('authorization');
   if (!header) throw new UnauthorizedError('sign in first: this request needs an "Authorization: Bearer <token>" header');
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
-  return deps.tokens.verify(match[1]!);
+  return match[1]!;
+}
+
+async function authenticateUser(token: string, deps: AppDeps): Promise<Principal> {
+  if (isEdgeCredential(token)) throw new ForbiddenError('an imaging-server credential cannot be used for this request');
+  return deps.tokens.verify(token);
+}
+
+async function authenticateEdge(token: string, deps: AppDeps): Promise<EdgePrincipal> {
+  if (!isEdgeCredential(token)) throw new UnauthorizedError('this request needs the credential of an enrolled imaging server');
+  return verifyEdgeCredential(deps.store, token);
 }
 
 /**

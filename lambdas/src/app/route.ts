@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
+import type { EdgePrincipal } from '../catalogue/enrolment';
 import type { AppDeps } from './deps';
 
 /**
@@ -8,9 +9,10 @@ import type { AppDeps } from './deps';
  * - signed-in: any valid token, no tenant needed (who am I, my tenants);
  * - read: a token granting the request's tenant;
  * - write: the same, and a role that may change things (not read-only);
- * - operator: an MSP operator of every tenant (tenant administration).
+ * - operator: an MSP operator of every tenant (tenant administration);
+ * - edge: an imaging server, with the credential it received at enrolment (never a user).
  */
-export type Access = 'public' | 'signed-in' | 'read' | 'write' | 'operator';
+export type Access = 'public' | 'signed-in' | 'read' | 'write' | 'operator' | 'edge';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -18,17 +20,21 @@ export interface RouteRequest<B, Q> {
   body: B;
   query: Q;
   params: Record<string, string>;
-  /** Set on every route but public ones. */
+  /** The signed-in user; set on user routes (not public or edge ones). */
   principal: Principal;
-  /** The tenant the request acts in; set on read and write routes. */
+  /** The tenant the request acts in; set on read, write and edge routes. */
   tenantId: string;
+  /** The calling imaging server; set on edge routes only. */
+  edge: EdgePrincipal;
   deps: AppDeps;
+  /** A request header (lower-case name). */
+  header(name: string): string | undefined;
 }
 
 /**
  * One API route: its HTTP shape (validated, and documented in the OpenAPI document from the
- * same schemas) and its handler. Handlers return the response body; errors are thrown as
- * MarrowErrors and mapped in one place.
+ * same schemas) and its handler. Handlers return the response body (or, rarely, a whole
+ * Web Response, e.g. a 304); errors are thrown as MarrowErrors and mapped in one place.
  */
 export interface RouteSpec<B = unknown, Q = unknown> {
   method: HttpMethod;

@@ -17,6 +17,8 @@ export const kindWords: Record<RecordKind, string> = {
   deployment: 'deployment',
   deploymentTask: 'deployment task',
   imagingServerHealth: 'imaging server health',
+  imagingServerSecret: 'imaging server secret',
+  enrolmentCode: 'enrolment code',
 };
 
 export function newMeta(tenantId: string, now: Date): RecordMeta {

@@ -40,6 +40,36 @@ export interface ImagingServerHealth {
   version: number;
 }
 
+/**
+ * An imaging server's secrets, kept apart from the record the API shows: the hash of its
+ * credential and of its current enrolment code.
+ */
+export interface ImagingServerSecret {
+  tenantId: string;
+  imagingServerId: string;
+  credentialHash: string | null;
+  enrolledAt: string | null;
+  /** enrolmentCodeKey of the code issued last (to retire it when a new one is issued). */
+  enrolmentCodeKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/**
+ * A one-time enrolment code, in the system scope (the appliance does not know its tenant
+ * yet), keyed by enrolmentCodeKey(code). Kept after use, so a second use is told so.
+ */
+export interface EnrolmentCode {
+  tenantId: string;
+  imagingServerId: string;
+  expiresAt: string;
+  usedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
 /** What each kind of record is, by the name the store knows it under. */
 export interface CatalogueRecords {
   tenant: Tenant;
@@ -55,6 +85,8 @@ export interface CatalogueRecords {
   deployment: Deployment;
   deploymentTask: DeploymentTask;
   imagingServerHealth: ImagingServerHealth;
+  imagingServerSecret: ImagingServerSecret;
+  enrolmentCode: EnrolmentCode;
 }
 
 export type RecordKind = keyof CatalogueRecords;

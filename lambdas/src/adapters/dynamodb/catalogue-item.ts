@@ -30,6 +30,8 @@ const knownKinds: { readonly [K in RecordKind]: true } = {
   deployment: true,
   deploymentTask: true,
   imagingServerHealth: true,
+  imagingServerSecret: true,
+  enrolmentCode: true,
 };
 
 const tenantIdPattern = /^tn_[0-9A-HJKMNP-TV-Z]{26}$/;

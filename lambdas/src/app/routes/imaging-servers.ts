@@ -1,7 +1,9 @@
 import { imagingServerCreateSchema, imagingServerSchema, imagingServerUpdateSchema, type ImagingServer } from '@marrow/shared';
 import { ConflictError } from '../../errors/marrow-error';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
+import { issueEnrolmentCode, forgetImagingServerSecrets } from '../../catalogue/enrolment';
 import { route } from '../route';
+import { enrolmentCodeSchema } from './edge';
 import { getRoute, listRoute } from './crud';
 
 const tag = 'Imaging servers';
@@ -11,12 +13,12 @@ export const imagingServerRoutes = [
   route({
     method: 'post',
     path: '/v1/imaging-servers',
-    summary: 'Create the imaging server of an entity (one per entity)',
+    summary: 'Create the imaging server of an entity (one per entity); the answer carries its one-time enrolment code',
     tag,
     access: 'write',
     status: 201,
     body: imagingServerCreateSchema,
-    response: imagingServerSchema,
+    response: imagingServerSchema.extend(enrolmentCodeSchema.shape),
     handle: async ({ deps, tenantId, body }) => {
       const now = deps.clock();
       const entity = await getOrNotFound(deps.store, tenantId, 'entity', body.entityId, 'body.entityId');
@@ -37,7 +39,7 @@ export const imagingServerRoutes = [
         await deps.store.delete(tenantId, 'imagingServer', server.id);
         throw error;
       }
-      return server;
+      return { ...server, ...(await issueEnrolmentCode(deps.store, tenantId, server.id, now)) };
     },
   }),
   getRoute({ path: '/v1/imaging-servers', kind: 'imagingServer', schema: imagingServerSchema, summary: 'Get an imaging server', tag }),
@@ -76,6 +78,7 @@ export const imagingServerRoutes = [
           imagingServerId: e.imagingServerId === server.id ? null : e.imagingServerId,
         }));
       }
+      await forgetImagingServerSecrets(deps.store, tenantId, server.id);
       await deps.store.delete(tenantId, 'imagingServer', server.id);
     },
   }),

@@ -3,6 +3,7 @@ import { authRoutes } from './auth';
 import { backupImageRoutes } from './backup-images';
 import { bootServiceRoutes } from './boot-services';
 import { deploymentRoutes } from './deployments';
+import { edgeRoutes } from './edge';
 import { entityRoutes } from './entities';
 import { healthRoutes } from './health';
 import { imagingServerRoutes } from './imaging-servers';
@@ -30,4 +31,5 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...bootServiceRoutes,
   ...postImagingScriptRoutes,
   ...deploymentRoutes,
+  ...edgeRoutes,
 ];

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { catalogueSnapshotSchema, idSchema } from '@marrow/shared';
+import { enrolImagingServer, issueEnrolmentCode } from '../../catalogue/enrolment';
+import { buildSnapshot } from '../../catalogue/snapshot';
+import { getOrNotFound } from '../../catalogue/records';
+import { route } from '../route';
+
+const tag = 'Imaging servers';
+
+export const enrolmentCodeSchema = z.object({ enrolmentCode: z.string(), enrolmentCodeExpiresAt: z.string() });
+
+export const edgeRoutes = [
+  route({
+    method: 'post',
+    path: '/v1/imaging-servers/:id/enrolment-code',
+    summary: 'Issue a new one-time enrolment code for an imaging server (the previous unused one stops working)',
+    tag,
+    access: 'write',
+    status: 201,
+    response: enrolmentCodeSchema,
+    handle: async ({ deps, tenantId, params }) => {
+      const server = await getOrNotFound(deps.store, tenantId, 'imagingServer', params.id!);
+      return issueEnrolmentCode(deps.store, tenantId, server.id, deps.clock());
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/enroll',
+    summary: "Exchange a one-time enrolment code for the imaging server's own credential (called by `marrow-edge enroll`)",
+    tag,
+    access: 'public',
+    body: z.strictObject({ code: z.string().trim().min(1, 'must not be empty').max(64) }),
+    response: z.object({
+      credential: z.string(),
+      tenantId: idSchema('tenant'),
+      imagingServerId: idSchema('imagingServer'),
+      entityId: idSchema('entity'),
+      name: z.string(),
+    }),
+    handle: ({ deps, body }) => enrolImagingServer(deps.store, body.code, deps.clock()),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/edge/snapshot',
+    summary: "The catalogue snapshot the calling imaging server serves PXE from (its entities' boot services, menus, masters, machines, armed tasks)",
+    tag,
+    access: 'edge',
+    response: catalogueSnapshotSchema,
+    handle: async ({ deps, edge, header }) => {
+      const snapshot = await buildSnapshot(deps, edge.tenantId, edge.imagingServerId);
+      const etag = `"${snapshot.version}"`;
+      // The edge polls with If-None-Match: an unchanged catalogue costs a 304, not a download.
+      if (header('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag } });
+      return Response.json(snapshot, { headers: { etag, 'cache-control': 'no-store' } });
+    },
+  }),
+];
