@@ -11,6 +11,8 @@ commands:
                            run the TFTP server alone`;
 
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  run: () => import('./run-command'),
+  enroll: () => import('./enroll-command'),
   tftp: () => import('./tftp-command'),
 };
 
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // Startup problems (port in use, no permission, bad configuration) are the user's to fix:
+    // one clear line, no stack trace.
     console.error(`marrow-edge: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { loadEdgeConfig, type EdgeConfig } from '../../../edge/src/config/edge-config';
 
 /** The local host's configuration: one typed, frozen object; only main.ts builds it from the environment. */
 export interface LocalHostConfig {
@@ -14,6 +15,8 @@ export interface LocalHostConfig {
   /** First start only: the admin's password (otherwise one is generated and printed). */
   adminPassword?: string;
   version: string;
+  /** The local edge; absent when MARROW_LOCAL_EDGE=off. */
+  edge?: EdgeConfig;
 }
 
 export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostConfig> {
@@ -24,9 +27,21 @@ export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostC
     if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number (0–65535), not "${raw}"`);
     return value;
   };
+  const dataDir = resolve(env.MARROW_DATA_DIR ?? '.marrow');
+  const host = env.MARROW_HOST ?? '127.0.0.1';
+  // The local edge runs unprivileged by default: TFTP on 6969, HTTP boot on 8081, no ProxyDHCP.
+  // On a real site, run as root with MARROW_EDGE_TFTP_PORT=69 and MARROW_EDGE_PROXYDHCP_ENABLED=true.
+  const edge =
+    env.MARROW_LOCAL_EDGE === 'off'
+      ? undefined
+      : loadEdgeConfig(env.MARROW_EDGE_CONFIG, env, {
+          dataDir: join(dataDir, 'edge'),
+          http: { address: host, port: 8081 },
+          tftp: { address: host, port: 6969 },
+        });
   return Object.freeze({
-    dataDir: resolve(env.MARROW_DATA_DIR ?? '.marrow'),
-    host: env.MARROW_HOST ?? '127.0.0.1',
+    dataDir,
+    host,
     port: port('MARROW_PORT', 8080),
     mqttPort: port('MARROW_MQTT_PORT', 1883),
     mqttWsPort: port('MARROW_MQTT_WS_PORT', 8083),
@@ -34,5 +49,6 @@ export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostC
     bucket: env.MARROW_MASTERS_BUCKET ?? 'marrow-masters',
     ...(env.MARROW_ADMIN_PASSWORD ? { adminPassword: env.MARROW_ADMIN_PASSWORD } : {}),
     version: env.npm_package_version ?? '0.1.0',
+    ...(edge ? { edge } : {}),
   });
 }

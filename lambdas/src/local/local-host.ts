@@ -20,6 +20,8 @@ import { startDynalite } from './embedded/dynalite';
 import { startS3rver } from './embedded/s3rver';
 import type { LocalHostConfig } from './local-config';
 import { loadTokenSecret } from './token-secret';
+import { startLocalEdge } from './local-edge';
+import type { RunningEdge } from '../../../edge/src/daemon';
 
 export const FIRST_ADMIN_USERNAME = 'admin';
 
@@ -35,6 +37,8 @@ export interface LocalHost {
   deps: AppDeps;
   /** Set on the very first start on a data directory: the admin account to print once. */
   firstStart?: FirstStart;
+  /** The local edge appliance, when the configuration asks for one. */
+  edge?: RunningEdge;
   close(): Promise<void>;
 }
 
@@ -89,8 +93,12 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     });
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
+    const apiUrl = `http://${config.host}:${port}`;
+    const edge = config.edge ? await startLocalEdge(deps, apiUrl, config.edge) : undefined;
+    if (edge) closers.push(() => edge.close());
     return {
-      apiUrl: `http://${config.host}:${port}`,
+      apiUrl,
+      ...(edge ? { edge } : {}),
       mqttUrl: `mqtt://${config.host}:${aedes.tcpPort}`,
       deps,
       ...(firstStart ? { firstStart } : {}),

@@ -11,6 +11,9 @@ async function main(): Promise<void> {
   console.log(`Marrow local host is running (data in ${config.dataDir})`);
   console.log(`  API          ${host.apiUrl}/v1   (OpenAPI: ${host.apiUrl}/v1/openapi.json)`);
   console.log(`  MQTT broker  ${host.mqttUrl}`);
+  if (host.edge) {
+    console.log(`  Local edge   HTTP boot ${host.edge.httpUrl}/boot.ipxe, TFTP port ${host.edge.tftpPort ?? 'off'}, ProxyDHCP ${host.edge.proxyDhcpPorts ? 'on' : 'off'}`);
+  }
   if (host.firstStart) {
     console.log('');
     console.log('First start: created tenant, entity "General" and the admin account.');

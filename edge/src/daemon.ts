@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { publicHttpUrl, type EdgeConfig } from './config/edge-config';
+import type { EdgeIdentity } from './catalogue/credential-store';
+import { SnapshotStore } from './catalogue/snapshot-store';
+import { SnapshotSync } from './catalogue/snapshot-sync';
+import { createBootApp } from './http/boot-app';
+import { startProxyDhcp, type ProxyDhcpServer } from './proxydhcp/server';
+import { createCompositeSource, createDirectorySource, createMappedFilesSource, startTftpServer, type TftpFileSource, type TftpServer } from './tftp';
+import { WakeLog } from './tasks/wake-log';
+
+export type ServiceState = 'running' | 'disabled' | 'failed';
+
+export interface EdgeLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RunningEdge {
+  httpUrl: string;
+  httpPort: number;
+  tftpPort: number | null;
+  proxyDhcpPorts: { dhcp: number; pxe: number } | null;
+  sync: SnapshotSync;
+  wakeLog: WakeLog;
+  services(): { proxyDhcp: ServiceState; tftp: ServiceState; http: ServiceState };
+  close(): Promise<void>;
+}
+
+export class EdgeStartupError extends Error {}
+
+/** iPXE binaries from Debian's `ipxe` package, served over TFTP under these names. */
+const IPXE_FILES = ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'ipxe.pxe', 'undionly.kkpxe'];
+
+/**
+ * Starts every boot service of this edge — HTTP boot, TFTP, ProxyDHCP when enabled — fed by
+ * the catalogue snapshot it keeps in sync with the control plane.
+ */
+export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log: EdgeLog): Promise<RunningEdge> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    const wakeLog = new WakeLog();
+    const sync = new SnapshotSync(identity, new SnapshotStore(join(config.dataDir, 'snapshot.json')), config.snapshotPollSeconds);
+    await sync.start();
+    closers.push(() => sync.stop());
+    if (!sync.snapshot) log.warn(`no catalogue snapshot yet (${sync.status.lastError ?? 'unknown error'}); machines will be asked to retry`);
+
+    let baseUrl = '';
+    const app = createBootApp({
+      snapshot: () => sync.snapshot,
+      wakeLog,
+      baseUrl: () => baseUrl,
+      ...(config.imaging.dir ? { imagingDir: config.imaging.dir } : {}),
+      kernelArgs: config.imaging.kernelArgs,
+    });
+    const http = await listen(app.fetch, config.http.address, config.http.port);
+    closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
+    const httpPort = (http.address() as AddressInfo).port;
+    baseUrl = publicHttpUrl(config, httpPort);
+    log.info(`HTTP boot serving ${baseUrl}/boot.ipxe`);
+
+    let tftp: TftpServer | undefined;
+    if (config.tftp.enabled) {
+      tftp = await startTftpServer({ address: config.tftp.address, port: config.tftp.port, source: await tftpSource(config) });
+      closers.push(() => tftp!.close());
+      log.info(`TFTP serving iPXE from ${config.ipxeDir} on ${config.tftp.address}:${tftp.port}`);
+    }
+
+    let proxy: ProxyDhcpServer | undefined;
+    if (config.proxyDhcp.enabled) {
+      const serverAddress = config.proxyDhcp.serverAddress;
+      if (!serverAddress) throw new EdgeStartupError('ProxyDHCP needs proxyDhcp.serverAddress (this edge\'s IPv4 address on the site network)');
+      proxy = await startProxyDhcp({
+        address: config.proxyDhcp.address,
+        interfaceAddress: serverAddress,
+        ports: { dhcp: config.proxyDhcp.dhcpPort, pxe: config.proxyDhcp.pxePort },
+        config: {
+          serverAddress,
+          tftpServer: serverAddress,
+          httpBootUrl: `${baseUrl}/boot.ipxe`,
+          bootFiles: { bios: 'undionly.kpxe', efiX64: 'snponly.efi' },
+        },
+        log: { debug: () => undefined, info: (m) => log.info(`ProxyDHCP: ${m}`), warn: (m) => log.warn(`ProxyDHCP: ${m}`) },
+      });
+      closers.push(() => proxy!.close());
+      log.info(`ProxyDHCP answering PXE clients on ${config.proxyDhcp.address} ports ${proxy.ports.dhcp}/${proxy.ports.pxe}`);
+    }
+
+    return {
+      httpUrl: baseUrl,
+      httpPort,
+      tftpPort: tftp?.port ?? null,
+      proxyDhcpPorts: proxy?.ports ?? null,
+      sync,
+      wakeLog,
+      services: () => ({
+        proxyDhcp: proxy ? 'running' : 'disabled',
+        tftp: tftp ? 'running' : 'disabled',
+        http: 'running',
+      }),
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function tftpSource(config: EdgeConfig): Promise<TftpFileSource> {
+  const mapped: Record<string, string> = {};
+  for (const name of IPXE_FILES) {
+    const path = join(config.ipxeDir, name);
+    if (existsSync(path)) mapped[name] = path;
+  }
+  const sources = [createMappedFilesSource(mapped)];
+  if (config.tftp.root) sources.push(await createDirectorySource(config.tftp.root));
+  return createCompositeSource(sources);
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new EdgeStartupError(`HTTP port ${port} on ${hostname} is already in use`));
+      else if (error.code === 'EACCES') reject(new EdgeStartupError(`binding HTTP port ${port} needs root or CAP_NET_BIND_SERVICE`));
+      else reject(new EdgeStartupError(`cannot listen on ${hostname}:${port}: ${error.message}`));
+    });
+  });
+}
