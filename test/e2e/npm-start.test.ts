@@ -23,7 +23,15 @@ async function npmStart(): Promise<Started> {
   const child = spawn('npm', ['start'], {
     cwd: repo,
     detached: true, // its own process group, so SIGINT reaches npm, tsx and node like a Ctrl-C
-    env: { ...process.env, MARROW_DATA_DIR: dataDir, MARROW_PORT: '0', MARROW_MQTT_PORT: '0', MARROW_MQTT_WS_PORT: '0' },
+    env: {
+      ...process.env,
+      MARROW_DATA_DIR: dataDir,
+      MARROW_PORT: '0',
+      MARROW_MQTT_PORT: '0',
+      MARROW_MQTT_WS_PORT: '0',
+      MARROW_EDGE_HTTP_PORT: '0',
+      MARROW_EDGE_TFTP_PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -86,6 +94,10 @@ describe('npm start', () => {
     const first = await npmStart();
     expect((await call(first.apiUrl, 'GET', '/v1/health')).body.status).toBe('ok');
     expect((await call(first.apiUrl, 'GET', '/v1/openapi.json')).body.openapi).toBe('3.1.0');
+    // The local edge runs beside it and already serves boot menus from the catalogue.
+    const edgeUrl = /HTTP boot (http:\/\/127\.0\.0\.1:\d+)\/boot\.ipxe/.exec(first.output())?.[1];
+    expect(edgeUrl, first.output()).toBeTruthy();
+    expect(await (await fetch(`${edgeUrl}/boot.ipxe?mac=52:54:00:00:00:01`)).text()).toContain('menu Marrow - General');
     const password = /password:\s+(\S+)/.exec(first.output())?.[1];
     expect(password, first.output()).toBeTruthy();
     const login = await call(first.apiUrl, 'POST', '/v1/auth/login', undefined, { username: 'admin', password });
