@@ -12,8 +12,17 @@ set -euo pipefail
 #   tftpd-hpa -> in.tftpd  (TFTP performance anchor, bench/tftp*.bench.ts)
 #   ipxe      -> /usr/lib/ipxe/undionly.kpxe (what PXE clients fetch over TFTP)
 #   chromium  -> chromium  (the browser playwright-core drives, portal.test.ts)
-PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium"
-NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium"
+#   qemu-system-x86 -> qemu-system-x86_64 (the PXE client VMs, pxe-boot.test.ts)
+#   ipxe-qemu -> /usr/lib/ipxe/qemu/pxe-virtio.rom (QEMU NIC ROMs: iPXE, pxe-boot.test.ts)
+#   ovmf      -> /usr/share/OVMF/OVMF_CODE_4M.fd (UEFI firmware, pxe-boot.test.ts)
+#   dnsmasq-base -> dnsmasq (the site's plain DHCP server + RA, pxe-boot.test.ts; -base: the binary without the init script and its daemon)
+#   busybox-static -> /bin/busybox (the test imaging environment's initramfs, pxe-boot.test.ts)
+#   cpio      -> cpio      (packs that initramfs, pxe-boot.test.ts)
+#   iproute2  -> ip        (network namespaces, pxe-boot.test.ts)
+#   (also used by proxydhcp-netns.test.ts: dnsmasq-base as the site DHCP, busybox-static for
+#    udhcpc, iproute2 for namespaces; and by wake-on-lan.test.ts: iproute2)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip"
 
 missing=0
 for need in $NEEDED; do
