@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'web/dist/', '.marrow/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'web/dist/', '.marrow/', 'coverage/', 'test-artifacts/', '.cache/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

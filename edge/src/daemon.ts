@@ -10,6 +10,12 @@ import { createBootApp } from './http/boot-app';
 import { startProxyDhcp, type ProxyDhcpServer } from './proxydhcp/server';
 import { createCompositeSource, createDirectorySource, createMappedFilesSource, startTftpServer, type TftpFileSource, type TftpServer } from './tftp';
 import { WakeLog } from './tasks/wake-log';
+import { createCommandExecutor } from './tasks/command-executor';
+import { Outbox } from './telemetry/outbox';
+import { TelemetryAgent } from './telemetry/telemetry-agent';
+
+/** Reported in health reports; bumped with releases of the appliance. */
+export const EDGE_VERSION = '0.1.0';
 
 export type ServiceState = 'running' | 'disabled' | 'failed';
 
@@ -25,6 +31,8 @@ export interface RunningEdge {
   proxyDhcpPorts: { dhcp: number; pxe: number } | null;
   sync: SnapshotSync;
   wakeLog: WakeLog;
+  /** The cloud link (health, events, commands), when the edge has an MQTT identity. */
+  telemetry: TelemetryAgent | undefined;
   services(): { proxyDhcp: ServiceState; tftp: ServiceState; http: ServiceState };
   close(): Promise<void>;
 }
@@ -91,18 +99,48 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       log.info(`ProxyDHCP answering PXE clients on ${config.proxyDhcp.address} ports ${proxy.ports.dhcp}/${proxy.ports.pxe}`);
     }
 
+    const services = () => ({
+      proxyDhcp: (proxy ? 'running' : 'disabled') as ServiceState,
+      tftp: (tftp ? 'running' : 'disabled') as ServiceState,
+      http: 'running' as ServiceState,
+    });
+    let telemetry: TelemetryAgent | undefined;
+    if (identity.mqtt) {
+      const outbox = new Outbox(join(config.dataDir, 'outbox.sqlite'));
+      closers.push(() => outbox.close());
+      telemetry = new TelemetryAgent({
+        identity: { ...identity, mqtt: identity.mqtt },
+        outbox,
+        health: {
+          softwareVersion: EDGE_VERSION,
+          intervalSeconds: config.healthIntervalSeconds,
+          services,
+          controlPlane: () => ({ reachable: sync.status.controlPlaneReachable, lastError: sync.status.lastError }),
+        },
+        execute: createCommandExecutor({
+          sync,
+          wakeLog,
+          wakeTargets: [{ address: config.wakeOnLan.broadcast, port: config.wakeOnLan.port }],
+          ...(config.proxyDhcp.serverAddress ? { bindAddress: config.proxyDhcp.serverAddress } : {}),
+        }),
+        log,
+        pullPendingCommands: () => pullPendingCommands(identity),
+      });
+      telemetry.start();
+      closers.push(() => telemetry!.stop());
+    } else {
+      log.warn('no MQTT identity from enrolment: no health reports or commands (enrol again with a newer control plane)');
+    }
+
     return {
       httpUrl: baseUrl,
+      telemetry,
       httpPort,
       tftpPort: tftp?.port ?? null,
       proxyDhcpPorts: proxy?.ports ?? null,
       sync,
       wakeLog,
-      services: () => ({
-        proxyDhcp: proxy ? 'running' : 'disabled',
-        tftp: tftp ? 'running' : 'disabled',
-        http: 'running',
-      }),
+      services,
       close,
     };
   } catch (error) {
@@ -131,4 +169,14 @@ function listen(fetch: (request: Request) => Response | Promise<Response>, hostn
       else reject(new EdgeStartupError(`cannot listen on ${hostname}:${port}: ${error.message}`));
     });
   });
+}
+
+/** Commands the control plane still holds for this edge (it may have been away longer than its MQTT session lasts). */
+async function pullPendingCommands(identity: EdgeIdentity): Promise<unknown[]> {
+  const response = await fetch(`${identity.controlPlaneUrl}/v1/edge/commands`, {
+    headers: { authorization: `Bearer ${identity.credential}` },
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!response.ok) throw new Error(`the control plane answered ${response.status}`);
+  return ((await response.json()) as { items: unknown[] }).items;
 }

@@ -21,3 +21,5 @@ export * from './telemetry/imaging-server-status';
 export * from './boot/catalogue-snapshot';
 export * from './boot/ipxe-text';
 export * from './boot/render-boot-script';
+export * from './telemetry/topics';
+export * from './telemetry/messages';

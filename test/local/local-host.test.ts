@@ -80,13 +80,8 @@ describe('local host', () => {
     await expect(start()).rejects.toThrow(/another Marrow local host .* is using/);
   });
 
-  it('runs the MQTT broker on TCP', async () => {
+  it('runs the MQTT broker on TCP, closed to anonymous clients', async () => {
     const host = hosts.at(-1)!;
-    const client = await mqtt.connectAsync(host.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0 });
-    const got = new Promise<string>((resolve) => client.on('message', (_topic, payload) => resolve(payload.toString())));
-    await client.subscribeAsync('marrow/test', { qos: 1 });
-    await client.publishAsync('marrow/test', 'hello', { qos: 1 });
-    expect(await got).toBe('hello');
-    await client.endAsync();
+    await expect(mqtt.connectAsync(host.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow();
   });
 });

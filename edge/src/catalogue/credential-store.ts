@@ -12,6 +12,17 @@ export const edgeIdentitySchema = z.object({
   entityId: z.string(),
   name: z.string(),
   enrolledAt: z.string(),
+  /** How to reach the MQTT broker (telemetry and commands); absent if the control plane has none. */
+  mqtt: z
+    .object({
+      url: z.string(),
+      clientId: z.string(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      certificatePem: z.string().optional(),
+      privateKey: z.string().optional(),
+    })
+    .optional(),
 });
 export type EdgeIdentity = z.infer<typeof edgeIdentitySchema>;
 

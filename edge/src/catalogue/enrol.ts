@@ -27,5 +27,6 @@ export async function enrol(controlPlaneUrl: string, code: string, fetchImpl: ty
     entityId: String(body.entityId),
     name: String(body.name),
     enrolledAt: new Date().toISOString(),
+    ...(body.mqtt ? { mqtt: body.mqtt as EdgeIdentity['mqtt'] } : {}),
   };
 }

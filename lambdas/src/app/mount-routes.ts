@@ -3,6 +3,7 @@ import type { Context, Hono } from 'hono';
 import { canAccessTenant, canWrite, isOperatorOfEveryTenant, type Principal } from '../auth/principal';
 import { isEdgeCredential } from '../auth/edge-credentials';
 import { verifyEdgeCredential, type EdgePrincipal } from '../catalogue/enrolment';
+import { noticeCatalogueChanged } from '../catalogue/edge-commands';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../errors/marrow-error';
 import type { AppDeps } from './deps';
 import type { AnyRoute } from './route';
@@ -37,6 +38,7 @@ export function mountRoutes(app: Hono, routes: readonly AnyRoute[], deps: AppDep
         deps,
         header: (name) => c.req.header(name),
       });
+      if (spec.access === 'write') await noticeCatalogueChanged(deps, tenantId).catch(() => undefined);
       if (result instanceof Response) return result;
       if (spec.status === 204) return c.body(null, 204);
       return c.json(result as object, spec.status ?? 200);

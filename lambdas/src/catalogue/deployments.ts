@@ -1,4 +1,4 @@
-import { canMoveTask, deploymentStateOf, isTerminalTaskState, type Deployment, type DeploymentTask, type DeploymentTaskState } from '@marrow/shared';
+import { canMoveTask, canReportTask, deploymentStateOf, isTerminalTaskState, type Deployment, type DeploymentTask, type DeploymentTaskState } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 import { updateRecord } from './records';
@@ -51,4 +51,52 @@ export async function refreshDeploymentState(store: CatalogueStore, tenantId: st
 
 export function isUnfinished(task: DeploymentTask): boolean {
   return !isTerminalTaskState(task.state);
+}
+
+export interface TaskReport {
+  seq: number;
+  state: DeploymentTaskState;
+  progress?: DeploymentTask['progress'];
+  error?: DeploymentTask['error'];
+}
+
+/**
+ * Applies an edge's report of a task. Reports can arrive late, twice or out of order (QoS 1,
+ * an outbox replay, concurrent rule invocations): the sequence number decides, so the task
+ * converges to what the edge last saw. Returns false when the report changed nothing.
+ */
+export async function applyTaskReport(
+  store: CatalogueStore,
+  tenantId: string,
+  deploymentId: string,
+  machineId: string,
+  now: Date,
+  report: TaskReport,
+): Promise<boolean> {
+  const key = taskKey(deploymentId, machineId);
+  const current = await store.get(tenantId, 'deploymentTask', key);
+  if (!current || !accepts(current, report)) return false;
+  try {
+    await updateRecord(store, tenantId, 'deploymentTask', key, now, (task) => {
+      if (!accepts(task, report)) throw new StaleReport();
+      return {
+        ...task,
+        state: report.state,
+        progress: report.progress !== undefined ? report.progress : task.progress,
+        error: report.error !== undefined ? report.error : task.error,
+        reportedSeq: report.seq,
+      };
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof StaleReport) return false;
+    throw error;
+  }
+}
+
+class StaleReport extends Error {}
+
+function accepts(task: DeploymentTask, report: TaskReport): boolean {
+  if (task.reportedSeq !== null && task.reportedSeq !== undefined && report.seq <= task.reportedSeq) return false;
+  return canReportTask(task.state, report.state);
 }

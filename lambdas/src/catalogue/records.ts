@@ -19,6 +19,8 @@ export const kindWords: Record<RecordKind, string> = {
   imagingServerHealth: 'imaging server health',
   imagingServerSecret: 'imaging server secret',
   enrolmentCode: 'enrolment code',
+  appliedEdgeMessage: 'applied edge message',
+  edgeCommand: 'edge command',
 };
 
 export function newMeta(tenantId: string, now: Date): RecordMeta {

@@ -38,6 +38,8 @@ export function readLocalHostConfig(env: NodeJS.ProcessEnv): Readonly<LocalHostC
           dataDir: join(dataDir, 'edge'),
           http: { address: host, port: 8081 },
           tftp: { address: host, port: 6969 },
+          // Wake-on-LAN stays on this machine until a site's broadcast address is configured.
+          wakeOnLan: { broadcast: '127.255.255.255' },
         });
   return Object.freeze({
     dataDir,

@@ -16,9 +16,12 @@ import { createUser } from '../catalogue/users';
 import { SYSTEM_SCOPE, type CatalogueStore } from '../ports/catalogue-store';
 import { lockDataDir } from './data-dir-lock';
 import { startAedes } from './embedded/aedes';
+import { brokerAccess } from './broker/broker-access';
+import { aedesCommandPublisher, localMqttIdentities, subscribeToEdges } from './broker/broker-wiring';
 import { startDynalite } from './embedded/dynalite';
 import { startS3rver } from './embedded/s3rver';
 import type { LocalHostConfig } from './local-config';
+import { mountPortal } from './portal-static';
 import { loadTokenSecret } from './token-secret';
 import { startLocalEdge } from './local-edge';
 import type { RunningEdge } from '../../../edge/src/daemon';
@@ -59,14 +62,6 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     closers.push(() => dynalite.close());
     const s3rver = await startS3rver({ directory: join(config.dataDir, 's3'), port: 0, host: '127.0.0.1' });
     closers.push(() => s3rver.close());
-    const aedes = await startAedes({
-      persistenceDir: join(config.dataDir, 'mqtt'),
-      tcpPort: config.mqttPort,
-      wsPort: config.mqttWsPort,
-      host: config.host,
-    });
-    closers.push(() => aedes.close());
-
     const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.endpoint, region });
     closers.push(() => client.destroy());
     await ensureCatalogueTable(client, config.tableName);
@@ -74,9 +69,23 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     closers.push(() => s3.destroy());
     await ensureBucket(s3, config.bucket);
 
+    const store = new DynamoDbCatalogueStore({ client: documentClient, tableName: config.tableName });
+    const aedes = await startAedes({
+      persistenceDir: join(config.dataDir, 'mqtt'),
+      tcpPort: config.mqttPort,
+      wsPort: config.mqttWsPort,
+      host: config.host,
+      ...brokerAccess(store),
+      beforeListen: (broker) => subscribeToEdges(broker, { store, clock: () => new Date(), log: (entry) => console.log(JSON.stringify(entry)) }),
+    });
+    closers.push(() => aedes.close());
+    const mqttUrl = `mqtt://${config.host}:${aedes.tcpPort}`;
+
     const tokens = new LocalTokens(loadTokenSecret(config.dataDir));
     const deps: AppDeps = {
-      store: new DynamoDbCatalogueStore({ client: documentClient, tableName: config.tableName }),
+      store,
+      edgeCommands: aedesCommandPublisher(aedes.broker),
+      mqttIdentities: localMqttIdentities(aedes.broker, () => mqttUrl),
       archive: new S3ObjectArchive({ client: s3, bucket: config.bucket }),
       tokens,
       passwordSignIn: tokens,
@@ -87,6 +96,7 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     const firstStart = await seedFirstStart(deps.store, config.adminPassword);
 
     const app = createApp(deps);
+    mountPortal(app); // the portal at the URL root, next to the API
     const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
       s.once('error', reject);
@@ -99,7 +109,7 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     return {
       apiUrl,
       ...(edge ? { edge } : {}),
-      mqttUrl: `mqtt://${config.host}:${aedes.tcpPort}`,
+      mqttUrl,
       deps,
       ...(firstStart ? { firstStart } : {}),
       close,

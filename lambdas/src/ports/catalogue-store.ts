@@ -1,4 +1,5 @@
 import type {
+  Command,
   HealthReport,
   BackupImage,
   BootService,
@@ -70,6 +71,33 @@ export interface EnrolmentCode {
   version: number;
 }
 
+/** A message from an edge already applied (idempotency: each message id is applied once). Keyed "{imagingServerId}#{messageId}". */
+export interface AppliedEdgeMessage {
+  tenantId: string;
+  imagingServerId: string;
+  messageId: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/**
+ * A command for an edge, kept until the edge acknowledges it: MQTT delivers it at once
+ * (persistent session), and an edge that was offline longer than its session lasts pulls
+ * the pending ones when it reconnects.
+ */
+export interface EdgeCommandRecord {
+  tenantId: string;
+  imagingServerId: string;
+  /** The command as sent (see shared/src/telemetry/messages.ts). */
+  command: Command;
+  state: 'pending' | 'done' | 'failed';
+  ackMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
 /** What each kind of record is, by the name the store knows it under. */
 export interface CatalogueRecords {
   tenant: Tenant;
@@ -87,6 +115,8 @@ export interface CatalogueRecords {
   imagingServerHealth: ImagingServerHealth;
   imagingServerSecret: ImagingServerSecret;
   enrolmentCode: EnrolmentCode;
+  appliedEdgeMessage: AppliedEdgeMessage;
+  edgeCommand: EdgeCommandRecord;
 }
 
 export type RecordKind = keyof CatalogueRecords;
@@ -107,6 +137,7 @@ export const groupFieldOf: { readonly [K in RecordKind]?: keyof CatalogueRecords
   bootService: 'entityId',
   deployment: 'entityId',
   deploymentTask: 'deploymentId',
+  edgeCommand: 'imagingServerId',
 };
 
 /**

@@ -60,6 +60,8 @@ export const deploymentTaskSchema = recordMetaSchema.extend({
   state: z.enum(deploymentTaskStates),
   progress: taskProgressSchema.nullable(),
   error: taskErrorSchema.nullable(),
+  /** Sequence number of the last edge report applied (reports that arrive late are ignored). */
+  reportedSeq: z.number().int().nonnegative().nullable().optional(),
 });
 export type DeploymentTask = z.infer<typeof deploymentTaskSchema>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canMoveTask, deploymentStateOf, deploymentTaskStates, type DeploymentTaskState } from './deployment-task-state';
+import { canMoveTask, canReportTask, deploymentStateOf, deploymentTaskStates, type DeploymentTaskState } from './deployment-task-state';
 
 describe('deployment task state machine', () => {
   const legal: [DeploymentTaskState, DeploymentTaskState][] = [
@@ -27,6 +27,14 @@ describe('deployment task state machine', () => {
       expect(canMoveTask('cancelled', to)).toBe(false);
       expect(canMoveTask('done', to)).toBe(false);
     }
+  });
+
+  it('lets edge reports skip states forward, never backwards or out of a finished task', () => {
+    expect(canReportTask('pending', 'done')).toBe(true);
+    expect(canReportTask('imaging', 'imaging')).toBe(true);
+    expect(canReportTask('post-scripts', 'imaging')).toBe(false);
+    expect(canReportTask('done', 'failed')).toBe(false);
+    expect(canReportTask('waiting-for-boot', 'cancelled')).toBe(true);
   });
 
   it('derives the deployment state from its tasks', () => {

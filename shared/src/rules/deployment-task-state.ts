@@ -52,3 +52,17 @@ export function deploymentStateOf(taskStates: readonly DeploymentTaskState[]): D
   if (taskStates.every((s) => s === 'pending')) return 'scheduled';
   return 'running';
 }
+
+const forwardOrder: readonly DeploymentTaskState[] = ['pending', 'waiting-for-boot', 'imaging', 'post-scripts', 'done'];
+
+/**
+ * Whether an edge's report may move a task from `from` to `to`. Unlike an API call, a report
+ * may skip states: the edge saw the steps in between even if their reports were lost or
+ * arrive later (each carries a sequence number, and older ones are ignored). It never moves
+ * a task backwards and never revives a finished one.
+ */
+export function canReportTask(from: DeploymentTaskState, to: DeploymentTaskState): boolean {
+  if (isTerminalTaskState(from)) return false;
+  if (to === 'failed' || to === 'cancelled') return true;
+  return forwardOrder.indexOf(to) >= forwardOrder.indexOf(from);
+}

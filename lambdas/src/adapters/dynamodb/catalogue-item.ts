@@ -32,6 +32,8 @@ const knownKinds: { readonly [K in RecordKind]: true } = {
   imagingServerHealth: true,
   imagingServerSecret: true,
   enrolmentCode: true,
+  appliedEdgeMessage: true,
+  edgeCommand: true,
 };
 
 const tenantIdPattern = /^tn_[0-9A-HJKMNP-TV-Z]{26}$/;

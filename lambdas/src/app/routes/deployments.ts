@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/marr
 import { isUnfinished, listTasks, moveTask, refreshDeploymentState, taskKey } from '../../catalogue/deployments';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { unfinishedDeployments } from '../../catalogue/usage';
+import { sendCommand, servingImagingServer } from '../../catalogue/edge-commands';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
 
@@ -71,6 +72,8 @@ export const deploymentRoutes = [
         await store.create(tenantId, 'deploymentTask', taskKey(deployment.id, machine.id), task);
       }
       await store.create(tenantId, 'deployment', deployment.id, deployment);
+      const serverId = await servingImagingServer(deps, tenantId, deployment.entityId);
+      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'arm-deployment', deploymentId: deployment.id });
       return deployment;
     },
   }),
@@ -126,6 +129,8 @@ export const deploymentRoutes = [
           if (!(error instanceof ConflictError)) throw error; // it finished meanwhile: keep its real outcome
         }
       }
+      const serverId = await servingImagingServer(deps, tenantId, deployment.entityId);
+      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'cancel-deployment', deploymentId: deployment.id });
       return refreshDeploymentState(deps.store, tenantId, deployment.id, now);
     },
   }),

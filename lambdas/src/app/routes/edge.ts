@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { catalogueSnapshotSchema, idSchema } from '@marrow/shared';
+import { catalogueSnapshotSchema, commandSchema, idSchema } from '@marrow/shared';
+import { listAll } from '../../ports/catalogue-store';
 import { enrolImagingServer, issueEnrolmentCode } from '../../catalogue/enrolment';
 import { buildSnapshot } from '../../catalogue/snapshot';
 import { getOrNotFound } from '../../catalogue/records';
@@ -36,8 +37,34 @@ export const edgeRoutes = [
       imagingServerId: idSchema('imagingServer'),
       entityId: idSchema('entity'),
       name: z.string(),
+      mqtt: z
+        .object({
+          url: z.string(),
+          clientId: z.string(),
+          username: z.string().optional(),
+          password: z.string().optional(),
+          certificatePem: z.string().optional(),
+          privateKey: z.string().optional(),
+        })
+        .optional(),
     }),
-    handle: ({ deps, body }) => enrolImagingServer(deps.store, body.code, deps.clock()),
+    handle: async ({ deps, body }) => {
+      const enrolled = await enrolImagingServer(deps.store, body.code, deps.clock());
+      const mqtt = await deps.mqttIdentities?.issue(enrolled.tenantId, enrolled.imagingServerId, enrolled.credential);
+      return { ...enrolled, ...(mqtt ? { mqtt } : {}) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/edge/commands',
+    summary: 'Commands the calling imaging server has not acknowledged yet (pulled when it reconnects)',
+    tag,
+    access: 'edge',
+    response: z.object({ items: z.array(commandSchema) }),
+    handle: async ({ deps, edge }) => {
+      const records = await listAll(deps.store, edge.tenantId, 'edgeCommand', { group: edge.imagingServerId });
+      return { items: records.filter((r) => r.state === 'pending').map((r) => r.command) };
+    },
   }),
   route({
     method: 'get',

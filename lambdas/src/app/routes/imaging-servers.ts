@@ -51,15 +51,18 @@ export const imagingServerRoutes = [
     access: 'write',
     body: imagingServerUpdateSchema,
     response: imagingServerSchema,
-    handle: ({ deps, tenantId, params, body }) => {
+    handle: async ({ deps, tenantId, params, body }) => {
       const now = deps.clock();
-      return updateRecord(deps.store, tenantId, 'imagingServer', params.id!, now, (server) => {
+      const updated = await updateRecord(deps.store, tenantId, 'imagingServer', params.id!, now, (server) => {
         const { revoked, ...rest } = body;
         const next = applyPatch(server, rest);
         if (revoked === true && !server.revokedAt) next.revokedAt = now.toISOString();
         if (revoked === false) next.revokedAt = null;
         return next;
       });
+      // Revoking cuts MQTT too: the broker drops the connection and refuses the next one.
+      if (updated.revokedAt) await deps.mqttIdentities?.revoke(tenantId, updated.id);
+      return updated;
     },
   }),
   route({
@@ -78,6 +81,7 @@ export const imagingServerRoutes = [
           imagingServerId: e.imagingServerId === server.id ? null : e.imagingServerId,
         }));
       }
+      await deps.mqttIdentities?.revoke(tenantId, server.id);
       await forgetImagingServerSecrets(deps.store, tenantId, server.id);
       await deps.store.delete(tenantId, 'imagingServer', server.id);
     },

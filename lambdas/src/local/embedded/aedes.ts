@@ -17,6 +17,8 @@ export interface AedesServerOptions {
   authenticate?: AedesOptions['authenticate'];
   authorizePublish?: AedesOptions['authorizePublish'];
   authorizeSubscribe?: AedesOptions['authorizeSubscribe'];
+  /** Runs once the broker exists and before it accepts connections (e.g. the host's own subscriptions, so no early message is missed). */
+  beforeListen?: (broker: Aedes) => Promise<void>;
 }
 
 export interface RunningAedes {
@@ -61,6 +63,7 @@ export async function startAedes(options: AedesServerOptions = {}): Promise<Runn
   });
 
   try {
+    await options.beforeListen?.(broker);
     await listen(tcpServer, options.tcpPort ?? 0, host);
     await listen(httpServer, options.wsPort ?? 0, host);
   } catch (error) {

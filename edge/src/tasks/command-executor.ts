@@ -1,0 +1,51 @@
+import type { Command } from '@marrow/shared';
+import type { SnapshotSync } from '../catalogue/snapshot-sync';
+import type { CommandResult } from '../telemetry/telemetry-agent';
+import type { WakeLog } from './wake-log';
+import { sendWakeOnLan, type WakeOnLanTarget } from './wake-on-lan';
+
+export interface CommandExecutorDeps {
+  sync: SnapshotSync;
+  wakeLog: WakeLog;
+  wakeTargets: readonly WakeOnLanTarget[];
+  /** This edge's address on the site network (picks the interface for broadcasts). */
+  bindAddress?: string;
+}
+
+/** What the edge does for each command from the control plane. */
+export function createCommandExecutor(deps: CommandExecutorDeps): (command: Command) => Promise<CommandResult> {
+  const wake = async (macs: readonly string[]) => {
+    for (const mac of macs) {
+      await sendWakeOnLan({ mac, targets: deps.wakeTargets, ...(deps.bindAddress ? { bindAddress: deps.bindAddress } : {}) });
+      deps.wakeLog.record(mac);
+    }
+  };
+  return async (command) => {
+    switch (command.type) {
+      case 'catalogue-changed':
+      case 'cancel-deployment':
+        // The snapshot no longer arms the cancelled tasks once synced.
+        await deps.sync.syncNow();
+        return syncOutcome(deps.sync);
+      case 'arm-deployment': {
+        await deps.sync.syncNow();
+        if (!deps.sync.status.controlPlaneReachable) return syncOutcome(deps.sync);
+        const tasks = deps.sync.snapshot?.armedTasks.filter((t) => t.deploymentId === command.deploymentId) ?? [];
+        const toWake = tasks.filter((t) => t.wakeOnLan).map((t) => t.mac);
+        await wake(toWake);
+        return { result: 'done', message: `${tasks.length} task(s) armed, ${toWake.length} machine(s) woken` };
+      }
+      case 'wake-machines':
+        await wake(command.macs);
+        return { result: 'done', message: `${command.macs.length} machine(s) woken` };
+      case 'sync-master':
+        return { result: 'failed', message: 'this edge version does not cache masters yet' };
+    }
+  };
+}
+
+function syncOutcome(sync: SnapshotSync): CommandResult {
+  return sync.status.controlPlaneReachable
+    ? { result: 'done' }
+    : { result: 'failed', message: `could not sync the catalogue: ${sync.status.lastError ?? 'unknown error'}` };
+}

@@ -1,0 +1,140 @@
+import {
+  edgeToCloudSchemas,
+  parseEdgeTopic,
+  type CommandAck,
+  type EdgeEvent,
+  type HealthReport,
+} from '@marrow/shared';
+import { listAll, type CatalogueStore } from '../ports/catalogue-store';
+import { servedEntities } from '../catalogue/snapshot';
+import { ConflictError } from '../errors/marrow-error';
+import { applyTaskReport, refreshDeploymentState } from '../catalogue/deployments';
+import { newMeta, updateRecord } from '../catalogue/records';
+import { firstDelivery, forgetDelivery } from './apply-once';
+
+export interface EdgeMessageDeps {
+  store: CatalogueStore;
+  clock: () => Date;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export type HandlingOutcome = 'applied' | 'duplicate' | 'ignored' | 'rejected';
+
+/**
+ * Applies one message an edge published. The same function runs behind IoT Core topic
+ * rules in the cloud and behind the local host's broker subscription: the topic (which
+ * the broker only let this edge publish to) says who sent it; the payload is validated
+ * against the contract; each message id is applied once.
+ */
+export async function handleEdgeMessage(deps: EdgeMessageDeps, topic: string, payload: Uint8Array | string): Promise<HandlingOutcome> {
+  const log = deps.log ?? (() => undefined);
+  const parsedTopic = parseEdgeTopic(topic);
+  if (!parsedTopic || parsedTopic.channel === 'commands') {
+    log({ level: 'warn', message: 'message on an unknown topic', topic });
+    return 'ignored';
+  }
+  const { tenantId, imagingServerId, channel } = parsedTopic;
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+  } catch {
+    log({ level: 'warn', message: 'message is not JSON', topic });
+    return 'rejected';
+  }
+  const parsed = edgeToCloudSchemas[channel].safeParse(json);
+  if (!parsed.success) {
+    log({ level: 'warn', message: 'message does not match the contract', topic, issues: parsed.error.issues.slice(0, 5) });
+    return 'rejected';
+  }
+  const message = parsed.data;
+  if (!(await deps.store.get(tenantId, 'imagingServer', imagingServerId))) {
+    log({ level: 'warn', message: 'message from an unknown imaging server', topic });
+    return 'ignored';
+  }
+  const now = deps.clock();
+  if (!(await firstDelivery(deps.store, tenantId, imagingServerId, message.id, now))) return 'duplicate';
+  try {
+    switch (message.type) {
+      case 'health':
+        if (message.report.imagingServerId !== imagingServerId) return 'rejected';
+        await recordHealth(deps.store, tenantId, imagingServerId, message.report, now);
+        break;
+      case 'presence':
+        await recordPresence(deps.store, tenantId, imagingServerId, message.state, message.sentAt, now);
+        break;
+      case 'ack':
+        await recordAck(deps.store, tenantId, imagingServerId, message, now);
+        break;
+      default:
+        await applyEvent(deps, tenantId, imagingServerId, message, now);
+    }
+    return 'applied';
+  } catch (error) {
+    // Not applied: let a redelivery try again.
+    await forgetDelivery(deps.store, tenantId, imagingServerId, message.id).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function healthRecord(store: CatalogueStore, tenantId: string, imagingServerId: string, now: Date) {
+  const existing = await store.get(tenantId, 'imagingServerHealth', imagingServerId);
+  if (existing) return;
+  try {
+    await store.create(tenantId, 'imagingServerHealth', imagingServerId, { ...newMeta(tenantId, now), imagingServerId, lastReport: null, offlineSince: null });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+  }
+}
+
+async function recordHealth(store: CatalogueStore, tenantId: string, imagingServerId: string, report: HealthReport, now: Date) {
+  await healthRecord(store, tenantId, imagingServerId, now);
+  await updateRecord(store, tenantId, 'imagingServerHealth', imagingServerId, now, (h) =>
+    // Reports may arrive out of order after an outage: only a newer one replaces the last.
+    h.lastReport && h.lastReport.sentAt >= report.sentAt ? h : { ...h, lastReport: report },
+  );
+}
+
+async function recordPresence(store: CatalogueStore, tenantId: string, imagingServerId: string, state: 'online' | 'offline', sentAt: string, now: Date) {
+  await healthRecord(store, tenantId, imagingServerId, now);
+  await updateRecord(store, tenantId, 'imagingServerHealth', imagingServerId, now, (h) => {
+    // A last will is written when the edge connects and published by the broker when the
+    // connection dies: its sentAt is stale, the time it arrives is the time of the loss.
+    if (state === 'offline') return { ...h, offlineSince: now.toISOString() };
+    return h.offlineSince && h.offlineSince <= sentAt ? { ...h, offlineSince: null } : h;
+  });
+}
+
+async function recordAck(store: CatalogueStore, tenantId: string, imagingServerId: string, ack: CommandAck, now: Date) {
+  const record = await store.get(tenantId, 'edgeCommand', ack.commandId);
+  if (!record || record.imagingServerId !== imagingServerId) return;
+  await updateRecord(store, tenantId, 'edgeCommand', ack.commandId, now, (c) => ({
+    ...c,
+    state: ack.result === 'failed' ? 'failed' : 'done',
+    ackMessage: ack.message ?? null,
+  }));
+}
+
+async function applyEvent(deps: EdgeMessageDeps, tenantId: string, imagingServerId: string, event: EdgeEvent, now: Date) {
+  if (event.type !== 'task-progress') return; // backup-captured: applied by the imaging pipeline
+  const { store } = deps;
+  const deployment = await store.get(tenantId, 'deployment', event.deploymentId);
+  const server = await store.get(tenantId, 'imagingServer', imagingServerId);
+  if (!deployment || !server) return;
+  // An edge reports only for machines of the entities it serves.
+  const served = servedEntities(await listAll(store, tenantId, 'entity'), server.entityId);
+  if (!served.some((e) => e.id === deployment.entityId)) {
+    deps.log?.({ level: 'warn', message: 'task event from an imaging server that does not serve the deployment', imagingServerId });
+    return;
+  }
+  const changed = await applyTaskReport(store, tenantId, event.deploymentId, event.machineId, now, {
+    seq: event.seq,
+    state: event.state,
+    ...(event.progress !== undefined ? { progress: event.progress } : {}),
+    ...(event.error !== undefined ? { error: event.error } : {}),
+  });
+  if (!changed) {
+    deps.log?.({ level: 'info', message: 'task report superseded or not applicable', deploymentId: event.deploymentId, seq: event.seq });
+    return;
+  }
+  await refreshDeploymentState(store, tenantId, event.deploymentId, now);
+}
