@@ -65,6 +65,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       baseUrl: () => baseUrl,
       ...(config.imaging.dir ? { imagingDir: config.imaging.dir } : {}),
       kernelArgs: config.imaging.kernelArgs,
+      log: (message) => log.info(`HTTP: ${message}`),
     });
     const http = await listen(app.fetch, config.http.address, config.http.port);
     closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
@@ -74,7 +75,16 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
 
     let tftp: TftpServer | undefined;
     if (config.tftp.enabled) {
-      tftp = await startTftpServer({ address: config.tftp.address, port: config.tftp.port, source: await tftpSource(config) });
+      tftp = await startTftpServer({
+        address: config.tftp.address,
+        port: config.tftp.port,
+        source: await tftpSource(config),
+        log: (entry) => {
+          if (entry.level === 'debug') return;
+          const where = [entry.peer, entry.file].filter(Boolean).join(' ');
+          (entry.level === 'info' ? log.info : log.warn)(`TFTP: ${entry.message}${where ? ` (${where})` : ''}`);
+        },
+      });
       closers.push(() => tftp!.close());
       log.info(`TFTP serving iPXE from ${config.ipxeDir} on ${config.tftp.address}:${tftp.port}`);
     }
@@ -93,7 +103,11 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
           httpBootUrl: `${baseUrl}/boot.ipxe`,
           bootFiles: { bios: 'undionly.kpxe', efiX64: 'snponly.efi' },
         },
-        log: { debug: () => undefined, info: (m) => log.info(`ProxyDHCP: ${m}`), warn: (m) => log.warn(`ProxyDHCP: ${m}`) },
+        log: {
+          debug: () => undefined,
+          info: (m, fields) => log.info(`ProxyDHCP: ${m}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+          warn: (m, fields) => log.warn(`ProxyDHCP: ${m}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+        },
       });
       closers.push(() => proxy!.close());
       log.info(`ProxyDHCP answering PXE clients on ${config.proxyDhcp.address} ports ${proxy.ports.dhcp}/${proxy.ports.pxe}`);

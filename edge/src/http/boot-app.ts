@@ -12,6 +12,8 @@ export interface BootAppOptions {
   wakeLog: WakeLog;
   /** How machines reach this server, e.g. "http://10.77.0.1:8080". */
   baseUrl: () => string;
+  /** Told which machine fetched which script (field debugging). */
+  log?: (message: string) => void;
   /** Directory with the imaging environment's vmlinuz and initrd.gz. */
   imagingDir?: string;
   kernelArgs: string;
@@ -56,6 +58,7 @@ export function createBootApp(options: BootAppOptions): Hono {
       },
       { baseUrl: base, kernelPath: '/imaging/vmlinuz', initrdPath: '/imaging/initrd.gz', kernelArgs: options.kernelArgs },
     );
+    options.log?.(`boot script for ${mac}: ${script.includes('\nmenu ') ? 'menu' : script.includes('marrow.mode=') ? 'imaging environment' : 'first stage'}`);
     return c.body(script, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   });
 
