@@ -23,3 +23,4 @@ export * from './boot/ipxe-text';
 export * from './boot/render-boot-script';
 export * from './telemetry/topics';
 export * from './telemetry/messages';
+export * from './imaging/manifest';
