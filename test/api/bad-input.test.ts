@@ -17,8 +17,8 @@ afterAll(() => harness?.close());
 
 const bodyRoutes = () => apiRoutes.filter((r) => r.body);
 const callAs = (route: (typeof apiRoutes)[number]) => ({
-  token: route.access === 'operator' ? operator : harness.tenantA.adminToken,
-  ...(route.access === 'operator' ? {} : { tenant: world.tenantId }),
+  token: route.access === 'operator' ? operator : route.access === 'edge' ? world.edgeCredential : harness.tenantA.adminToken,
+  ...(route.access === 'operator' || route.access === 'edge' ? {} : { tenant: world.tenantId }),
 });
 
 /** Per route: a body with one wrong field, and the field the 400 must name. */
@@ -47,6 +47,9 @@ const wrongField: Record<string, [unknown, string]> = {
   'patch /v1/deployments/:id': [{ scheduledAt: 'tomorrow' }, 'body.scheduledAt'],
   'patch /v1/deployments/:id/tasks/:machineId': [{ state: 'exploded' }, 'body.state'],
   'post /v1/edge/enroll': [{ code: '' }, 'body.code: must not be empty'],
+  'post /v1/edge/chunks/upload-urls': [{ hashes: ['xyz'] }, 'body.hashes.0: must be a SHA-256 in hex'],
+  'post /v1/edge/chunks/download-urls': [{ hashes: [] }, 'body.hashes'],
+  'post /v1/edge/backup-images': [{ machineId: 'nope' }, 'body.machineId'],
 };
 
 describe('bad input gets a 400 that says what is wrong, and changes nothing', () => {

@@ -17,6 +17,8 @@ export interface CatalogueWorld {
   postImagingScriptId: string;
   deploymentId: string;
   username: string;
+  /** The credential of the enrolled imaging server edge-1. */
+  edgeCredential: string;
 }
 
 let macCounter = 0x10;
@@ -31,6 +33,7 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
   const entityId = tenant.generalEntityId;
   const child = await ok('post', '/v1/entities', { name: 'Branch office', parentId: entityId });
   const server = await ok('post', '/v1/imaging-servers', { entityId, name: 'edge-1' });
+  const enrolled = await harness.call('post', '/v1/edge/enroll', { body: { code: server.enrolmentCode } });
   const mac = () => `52:54:00:00:00:${(macCounter++).toString(16).padStart(2, '0')}`;
   const machine = await ok('post', '/v1/machines', { entityId, mac: mac(), hostname: 'lab-042' });
   const second = await ok('post', '/v1/machines', { entityId, mac: mac(), hostname: 'lab-043' });
@@ -78,5 +81,6 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
     postImagingScriptId: script.id,
     deploymentId: deployment.id,
     username,
+    edgeCredential: enrolled.body.credential,
   };
 }

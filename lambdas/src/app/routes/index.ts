@@ -4,6 +4,7 @@ import { backupImageRoutes } from './backup-images';
 import { bootServiceRoutes } from './boot-services';
 import { deploymentRoutes } from './deployments';
 import { edgeRoutes } from './edge';
+import { edgeImageRoutes } from './edge-images';
 import { entityRoutes } from './entities';
 import { healthRoutes } from './health';
 import { imagingServerRoutes } from './imaging-servers';
@@ -32,4 +33,5 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...postImagingScriptRoutes,
   ...deploymentRoutes,
   ...edgeRoutes,
+  ...edgeImageRoutes,
 ];

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { backupImageSchema, idSchema, manifestSchema, textSchema } from '@marrow/shared';
+import { beginBackup, chunkDownloadUrls, chunkUploadUrls, completeBackup, readManifest } from '../../catalogue/edge-images';
+import { servedEntities } from '../../catalogue/snapshot';
+import { getOrNotFound } from '../../catalogue/records';
+import { NotFoundError } from '../../errors/marrow-error';
+import { listAll } from '../../ports/catalogue-store';
+import { route } from '../route';
+
+const tag = 'Imaging (edge)';
+const hashes = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).min(1).max(1000);
+const urls = z.object({ items: z.array(z.object({ h: z.string(), url: z.string() })) });
+
+export const edgeImageRoutes = [
+  route({
+    method: 'post',
+    path: '/v1/edge/chunks/upload-urls',
+    summary: 'Which of these chunks the archive lacks, each with a short-lived upload URL',
+    tag,
+    access: 'edge',
+    body: z.strictObject({ hashes }),
+    response: urls,
+    handle: async ({ deps, edge, body }) => ({ items: await chunkUploadUrls(deps, edge, body.hashes) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/chunks/download-urls',
+    summary: 'Short-lived download URLs for chunks missing from the edge cache',
+    tag,
+    access: 'edge',
+    body: z.strictObject({ hashes }),
+    response: urls,
+    handle: async ({ deps, edge, body }) => ({ items: await chunkDownloadUrls(deps, edge, body.hashes) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/backup-images',
+    summary: 'Start registering a capture: a backup image being captured, and where to upload its manifest',
+    tag,
+    access: 'edge',
+    status: 201,
+    body: z.strictObject({ machineId: idSchema('machine'), description: textSchema(500).default('') }),
+    response: z.object({ backupImage: backupImageSchema, manifestUploadUrl: z.string() }),
+    handle: ({ deps, edge, body }) => beginBackup(deps, edge, body.machineId, body.description),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/backup-images/:id/complete',
+    summary: 'Finish a capture once its chunks and manifest are uploaded: the backup image becomes ready',
+    tag,
+    access: 'edge',
+    response: backupImageSchema,
+    handle: ({ deps, edge, params }) => completeBackup(deps, edge, params.id!),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/edge/masters/:id/manifest',
+    summary: "The manifest of a master's latest version, for deploying or syncing it",
+    tag,
+    access: 'edge',
+    response: manifestSchema,
+    handle: async ({ deps, edge, params }) => {
+      const master = await getOrNotFound(deps.store, edge.tenantId, 'master', params.id!);
+      const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+      const key = master.versions.at(-1)?.manifestKey;
+      if (!served.some((e) => e.id === master.entityId) || !key) throw new NotFoundError(`no image of master ${params.id} for this imaging server`);
+      return readManifest(deps, edge.tenantId, key);
+    },
+  }),
+];

@@ -1,0 +1,105 @@
+import { chunkPath, compressedSize, manifestSchema, uniqueChunks, type BackupImage, type Manifest } from '@marrow/shared';
+import type { AppDeps } from '../app/deps';
+import { ConflictError, ValidationError } from '../errors/marrow-error';
+import { getOrNotFound, newMeta, updateRecord } from './records';
+import type { EdgePrincipal } from './enrolment';
+import { servedEntities } from './snapshot';
+import { listAll } from '../ports/catalogue-store';
+
+/** Presigned URLs live long enough for a slow site link to move one chunk, no longer. */
+export const UPLOAD_URL_SECONDS = 15 * 60;
+const HEAD_CONCURRENCY = 16;
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/**
+ * Which of these chunks the tenant's archive lacks, with a short-lived PUT URL for each: the
+ * edge uploads new chunks straight to S3 and never holds AWS credentials.
+ */
+export async function chunkUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
+  const missing = await mapLimited([...new Set(hashes)], HEAD_CONCURRENCY, async (h) => ((await deps.archive.head(edge.tenantId, chunkPath(h))) ? undefined : h));
+  return Promise.all(
+    missing.filter((h): h is string => h !== undefined).map(async (h) => ({ h, url: await deps.archive.presignPut(edge.tenantId, chunkPath(h), UPLOAD_URL_SECONDS) })),
+  );
+}
+
+/** GET URLs for chunks the edge must fetch (a master's chunks missing from its cache). */
+export async function chunkDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
+  return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, chunkPath(h), UPLOAD_URL_SECONDS) })));
+}
+
+/** A machine of an entity this edge serves, or a refusal. */
+async function servedMachine(deps: AppDeps, edge: EdgePrincipal, machineId: string) {
+  const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', machineId, 'body.machineId');
+  const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+  if (!served.some((e) => e.id === machine.entityId)) throw new ValidationError(`body.machineId: machine ${machineId} is not served by this imaging server`);
+  return machine;
+}
+
+/** Starts a backup image for a capture: the record (capturing) and where to upload its manifest. */
+export async function beginBackup(deps: AppDeps, edge: EdgePrincipal, machineId: string, description: string): Promise<{ backupImage: BackupImage; manifestUploadUrl: string }> {
+  const machine = await servedMachine(deps, edge, machineId);
+  const id = deps.newId('backupImage');
+  const backupImage: BackupImage = {
+    ...newMeta(edge.tenantId, deps.clock()),
+    id,
+    entityId: machine.entityId,
+    machineId: machine.id,
+    description,
+    state: 'capturing',
+    sizeBytes: 0,
+    compressedSizeBytes: 0,
+    manifestKey: `backups/${id}/manifest.json`,
+  };
+  await deps.store.create(edge.tenantId, 'backupImage', id, backupImage);
+  return { backupImage, manifestUploadUrl: await deps.archive.presignPut(edge.tenantId, backupImage.manifestKey!, UPLOAD_URL_SECONDS) };
+}
+
+/**
+ * Completes a capture: the uploaded manifest must be valid, belong to this tenant and
+ * machine, and every chunk it names must be in the archive. Only then is the backup image
+ * ready — a half-uploaded capture never becomes restorable.
+ */
+export async function completeBackup(deps: AppDeps, edge: EdgePrincipal, backupImageId: string): Promise<BackupImage> {
+  const backup = await getOrNotFound(deps.store, edge.tenantId, 'backupImage', backupImageId);
+  await servedMachine(deps, edge, backup.machineId);
+  if (backup.state === 'ready') return backup;
+  const manifest = await readManifest(deps, edge.tenantId, backup.manifestKey!);
+  if (manifest.machineId && manifest.machineId !== backup.machineId) throw new ValidationError('the manifest names another machine');
+  const chunks = uniqueChunks(manifest);
+  const absent = (await mapLimited(chunks, HEAD_CONCURRENCY, async (c) => ((await deps.archive.head(edge.tenantId, chunkPath(c.h))) ? undefined : c.h))).filter(Boolean);
+  if (absent.length) throw new ConflictError(`${absent.length} chunk(s) of this backup are not uploaded yet (first: ${absent[0]})`);
+  return updateRecord(deps.store, edge.tenantId, 'backupImage', backup.id, deps.clock(), (b) => ({
+    ...b,
+    state: 'ready',
+    sizeBytes: manifest.partitions.reduce((sum, p) => sum + p.streamBytes, 0),
+    compressedSizeBytes: compressedSize(manifest),
+  }));
+}
+
+export async function readManifest(deps: AppDeps, tenantId: string, key: string): Promise<Manifest> {
+  const bytes = await deps.archive.get(tenantId, key);
+  if (!bytes) throw new ConflictError('the manifest has not been uploaded');
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new ValidationError('the manifest is not valid JSON');
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw new ValidationError(`the manifest is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (parsed.data.tenantId !== tenantId) throw new ValidationError('the manifest belongs to another tenant');
+  return parsed.data;
+}

@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkPath, type Manifest } from '@marrow/shared';
+import { startApiHarness, type ApiHarness } from '../support/api-harness';
+import { buildWorld, type CatalogueWorld } from '../support/catalogue-world';
+
+/** An edge registering a capture: chunks straight to S3 through presigned URLs, then the manifest, then "ready". */
+let harness: ApiHarness;
+let world: CatalogueWorld;
+let worldB: CatalogueWorld;
+const asEdge = () => ({ token: world.edgeCredential });
+
+beforeAll(async () => {
+  harness = await startApiHarness();
+  world = await buildWorld(harness, harness.tenantA);
+  worldB = await buildWorld(harness, harness.tenantB);
+});
+afterAll(() => harness?.close());
+
+const chunks = [randomBytes(3000), randomBytes(5000), Buffer.alloc(4000, 7)].map((data) => ({
+  data,
+  h: createHash('sha256').update(data).digest('hex'),
+}));
+
+function manifest(tenantId: string): Manifest {
+  return {
+    schemaVersion: 1,
+    tenantId,
+    createdAt: new Date().toISOString(),
+    machineId: world.machineId,
+    disk: { label: 'gpt', sizeBytes: 64 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
+    partitions: [
+      {
+        number: 1,
+        startSector: 2048,
+        sizeBytes: 60 << 20,
+        filesystem: 'ntfs',
+        tool: 'partclone.ntfs',
+        usedBytes: 12_000,
+        streamBytes: 12_000,
+        streamSha256: 'a'.repeat(64),
+        // The data stands in for compressed bytes here: the API checks presence, not content.
+        chunks: chunks.map((c) => ({ h: c.h, n: c.data.length, c: c.data.length })),
+      },
+    ],
+  };
+}
+
+describe('capture registration by an edge', () => {
+  it('uploads only missing chunks, then the manifest, and the backup image becomes ready', async () => {
+    const asked = await harness.call('post', '/v1/edge/chunks/upload-urls', { ...asEdge(), body: { hashes: chunks.map((c) => c.h) } });
+    expect(asked.status).toBe(200);
+    expect(asked.body.items.map((i: { h: string }) => i.h).sort()).toEqual(chunks.map((c) => c.h).sort());
+    const [first] = asked.body.items as { h: string; url: string }[];
+    const put = await fetch(first!.url, { method: 'PUT', body: chunks.find((c) => c.h === first!.h)!.data });
+    expect(put.status).toBe(200);
+    const again = await harness.call('post', '/v1/edge/chunks/upload-urls', { ...asEdge(), body: { hashes: chunks.map((c) => c.h) } });
+    expect(again.body.items).toHaveLength(2);
+
+    const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.machineId, description: 'nightly' } });
+    expect(begun.status).toBe(201);
+    expect(begun.body.backupImage.state).toBe('capturing');
+    await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify(manifest(world.tenantId)) });
+    const early = await harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge());
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('2 chunk(s) of this backup are not uploaded yet');
+
+    for (const item of again.body.items as { h: string; url: string }[]) {
+      await fetch(item.url, { method: 'PUT', body: chunks.find((c) => c.h === item.h)!.data });
+    }
+    const done = await harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge());
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ state: 'ready', sizeBytes: 12_000, compressedSizeBytes: 12_000 });
+    expect(await harness.deps.archive.head(world.tenantId, chunkPath(chunks[2]!.h))).toBeDefined();
+    // Chunks live under the tenant's prefix only.
+    expect(await harness.deps.archive.head(worldB.tenantId, chunkPath(chunks[2]!.h))).toBeUndefined();
+
+    // Promoted, the master's manifest is served to the edge that serves its entity.
+    const master = await harness.call('post', `/v1/backup-images/${begun.body.backupImage.id}/promote`, { token: harness.tenantA.adminToken });
+    const got = await harness.call('get', `/v1/edge/masters/${master.body.id}/manifest`, asEdge());
+    expect(got.status).toBe(200);
+    expect(got.body.partitions[0].chunks).toHaveLength(3);
+    expect((await harness.call('get', `/v1/edge/masters/${master.body.id}/manifest`, { token: worldB.edgeCredential })).status).toBe(404);
+  });
+
+  it('refuses a manifest of another tenant and machines the edge does not serve', async () => {
+    const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.secondMachineId } });
+    await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify(manifest(worldB.tenantId)) });
+    const refused = await harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge());
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('another tenant');
+    const foreign = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: worldB.machineId } });
+    expect(foreign.status).toBe(404);
+  });
+});
