@@ -10,6 +10,8 @@ export interface ApiStackProps extends StackProps {
   /** Passed as objects (not export names) so CDK wires and orders the cross-stack references. */
   readonly table: dynamodb.ITable;
   readonly mastersBucket: s3.IBucket;
+  /** From the edge-link stack: the IoT data endpoint and the edge policy name. */
+  readonly edgeLink: { readonly dataEndpoint: string; readonly policyName: string };
 }
 
 /** Stateless front: Cognito, the API function and the HTTP API. */
@@ -29,6 +31,7 @@ export class ApiStack extends Stack {
       mastersBucket: props.mastersBucket,
       userPoolId: userPool.userPoolId,
       userPoolClientId: portalClient.userPoolClientId,
+      edgeLink: props.edgeLink,
     });
 
     this.httpApi = new MarrowHttpApi(this, 'HttpApi', {

@@ -1,9 +1,11 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
+import { EdgeLinkStack } from './edge-link-stack';
 
 export interface MarrowStacks {
   readonly data: DataStack;
+  readonly edgeLink: EdgeLinkStack;
   readonly api: ApiStack;
 }
 
@@ -16,11 +18,16 @@ export function addMarrowStacks(app: App): MarrowStacks {
   const data = new DataStack(app, 'MarrowData', {
     description: 'Marrow: catalogue table and masters bucket (stateful, retained)',
   });
+  const edgeLink = new EdgeLinkStack(app, 'MarrowEdgeLink', {
+    description: 'Marrow: IoT Core edge policy, data endpoint and topic rules (edge messages to the catalogue)',
+    table: data.table,
+  });
   const api = new ApiStack(app, 'MarrowApi', {
     description: 'Marrow: Cognito user pool, API function and HTTP API',
     table: data.table,
     mastersBucket: data.mastersBucket,
+    edgeLink: edgeLink.binding,
   });
   Tags.of(app).add('project', 'marrow');
-  return { data, api };
+  return { data, edgeLink, api };
 }

@@ -83,6 +83,8 @@ describe('ApiStack', () => {
         MARROW_AUTH_MODE: 'cognito',
         MARROW_COGNITO_USER_POOL_ID: { Ref: userPool },
         MARROW_COGNITO_CLIENT_ID: { Ref: client },
+        MARROW_IOT_ENDPOINT: inApiStack(synth.edgeLink.dataEndpoint.address),
+        MARROW_IOT_POLICY_NAME: inApiStack(synth.edgeLink.edgePolicy.policyName),
         NODE_OPTIONS: '--enable-source-maps',
       });
     });
@@ -98,7 +100,7 @@ describe('ApiStack', () => {
   });
 
   describe('least privilege', () => {
-    it('the function role has no managed policies and only statements on its table, bucket and logs', () => {
+    it('the function role has no managed policies and only statements on its table, bucket, logs and edge identities', () => {
       const t = synth.apiTemplate;
       const role = onlyLogicalId(t, 'AWS::IAM::Role');
       const roleProps = t.findResources('AWS::IAM::Role')[role]!.Properties as Record<string, unknown>;
@@ -107,9 +109,19 @@ describe('ApiStack', () => {
       t.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [role, 'Arn'] } });
 
       const { table, mastersBucket } = synth.data;
+      const iot = (resource: string) =>
+        JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, resource]] });
+      const policyArn = JSON.stringify({
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':policy/', inApiStack(synth.edgeLink.edgePolicy.policyName)],
+        ],
+      });
       const allowed: Record<string, string[]> = {
         dynamodb: [table.tableArn, `${table.tableArn}/index/*`].map((a) => JSON.stringify(inApiStack(a))),
         s3: [mastersBucket.bucketArn, mastersBucket.arnForObjects('*')].map((a) => JSON.stringify(inApiStack(a))),
+        // Only the things Marrow creates (is_…), certificates, the edge policy and the commands topics.
+        iot: [iot(':thing/is_*'), iot(':cert/*'), policyArn, iot(':topic/marrow/*/*/commands')],
       };
       const logGroupArns = Object.keys(t.findResources('AWS::Logs::LogGroup')).map((id) =>
         JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }),
@@ -126,9 +138,11 @@ describe('ApiStack', () => {
         const actions = asList(statement.Action);
         const resources = asList(statement.Resource);
         const services = new Set(actions.map((a) => a.split(':')[0]!));
-        // Resource "*" is tolerable only for services without resource-level permissions.
+        // Resource "*" is tolerable only for actions without resource-level permissions.
         if (resources.includes('*')) {
-          expect([...services].every((s) => s === 'logs' || s === 'xray'), JSON.stringify(statement)).toBe(true);
+          expect(actions.every((a) => a.startsWith('logs:') || a.startsWith('xray:') || a === 'iot:CreateKeysAndCertificate'), JSON.stringify(statement)).toBe(
+            true,
+          );
           continue;
         }
         expect(services.size, JSON.stringify(actions)).toBe(1);
@@ -142,6 +156,53 @@ describe('ApiStack', () => {
       const actions = statements.flatMap((s) => asList(s.Action));
       expect(actions).toEqual(
         expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject', 's3:GetObject*', 's3:DeleteObject*']),
+      );
+    });
+
+    it('may manage edge things and certificates and publish commands, each on its own resources only', () => {
+      const t = synth.apiTemplate;
+      const role = onlyLogicalId(t, 'AWS::IAM::Role');
+      const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+        .filter((p) => asList(p.Properties.Roles).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+      const iotStatements = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('iot:')));
+      /** `arn:${Partition}:iot:${Region}:${Account}:<resource>` → "<resource>" (the policy name is a cross-stack token). */
+      const resourceOf = (arn: unknown): string => {
+        if (arn === '*') return '*';
+        const parts = (arn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+        const last = parts[parts.length - 1];
+        return typeof last === 'string' ? last.replace(/^:/, '') : `${String(parts[parts.length - 2]).replace(/^:/, '')}<edge policy>`;
+      };
+      const grantsOf = (action: string) => iotStatements.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource).map(resourceOf));
+
+      expect(grantsOf('iot:CreateKeysAndCertificate')).toEqual(['*']);
+      for (const action of ['iot:CreateThing', 'iot:DescribeThing', 'iot:DeleteThing', 'iot:ListThingPrincipals']) {
+        expect(grantsOf(action), action).toEqual(['thing/is_*']);
+      }
+      for (const action of ['iot:AttachThingPrincipal', 'iot:DetachThingPrincipal']) {
+        expect(grantsOf(action).sort(), action).toEqual(['cert/*', 'thing/is_*']);
+      }
+      expect(grantsOf('iot:UpdateCertificate')).toEqual(['cert/*']);
+      for (const action of ['iot:AttachPolicy', 'iot:DetachPolicy']) {
+        expect(grantsOf(action).sort(), action).toEqual(['cert/*', 'policy/<edge policy>']);
+      }
+      expect(grantsOf('iot:Publish')).toEqual(['topic/marrow/*/*/commands']);
+      // Nothing else of IoT: no UpdateThing (the tenant attribute is trusted by the edge policy),
+      // no policy editing, no subscribing or receiving.
+      expect(new Set(iotStatements.flatMap((s) => asList(s.Action)))).toEqual(
+        new Set([
+          'iot:CreateKeysAndCertificate',
+          'iot:CreateThing',
+          'iot:DescribeThing',
+          'iot:DeleteThing',
+          'iot:ListThingPrincipals',
+          'iot:AttachThingPrincipal',
+          'iot:DetachThingPrincipal',
+          'iot:UpdateCertificate',
+          'iot:AttachPolicy',
+          'iot:DetachPolicy',
+          'iot:Publish',
+        ]),
       );
     });
   });
@@ -167,13 +228,13 @@ describe('ApiStack', () => {
       });
     });
 
-    it('leaves exactly health, openapi.json and login unauthenticated', () => {
+    it('leaves exactly health, openapi.json, login and the edge routes (authenticated by the app) without a JWT', () => {
       const routes = Object.values(synth.apiTemplate.findResources('AWS::ApiGatewayV2::Route')).map(
         (r) => r.Properties as { RouteKey: string; AuthorizationType?: string },
       );
       const open = routes.filter((r) => r.AuthorizationType !== 'JWT').map((r) => r.RouteKey);
-      expect(open.sort()).toEqual(['GET /v1/health', 'GET /v1/openapi.json', 'POST /v1/auth/login']);
-      expect(routes).toHaveLength(4);
+      expect(open.sort()).toEqual(['ANY /v1/edge/{proxy+}', 'GET /v1/health', 'GET /v1/openapi.json', 'POST /v1/auth/login']);
+      expect(routes).toHaveLength(5);
     });
 
     it('sends every route to the one function through a single payload-v2 integration', () => {

@@ -29,12 +29,13 @@ export function buildMarrowApp({ bundle = false, cfnValidation = false }: BuildO
   return { app, ...addMarrowStacks(app) };
 }
 
-/** Both templates of one synthesized app. */
+/** The templates of one synthesized app. */
 export function synthMarrow() {
   const built = buildMarrowApp();
   const dataTemplate = Template.fromStack(built.data);
+  const edgeLinkTemplate = Template.fromStack(built.edgeLink);
   const apiTemplate = Template.fromStack(built.api);
-  return { ...built, dataTemplate, apiTemplate };
+  return { ...built, dataTemplate, edgeLinkTemplate, apiTemplate };
 }
 
 /** The single logical id of the resource of `type` in `template`. */

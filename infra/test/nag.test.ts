@@ -42,7 +42,7 @@ describe('cdk-nag AwsSolutions', () => {
     const { violations } = checks.validateScope(built.app);
     expect(violations.filter((v) => v.severity === 'error')).toEqual([]);
     expect(violations.filter((v) => v.severity === 'warning')).toEqual([]);
-    for (const stack of [built.data, built.api]) {
+    for (const stack of [built.data, built.edgeLink, built.api]) {
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
@@ -68,18 +68,39 @@ describe('cdk-nag AwsSolutions', () => {
       'MarrowApi/HttpApi/Api/GET--v1--health AwsSolutions-APIG4',
       'MarrowApi/HttpApi/Api/GET--v1--openapi.json AwsSolutions-APIG4',
       'MarrowApi/HttpApi/Api/POST--v1--auth--login AwsSolutions-APIG4',
+      'MarrowApi/HttpApi/Api/ANY--v1--edge--{proxy+} AwsSolutions-APIG4',
+      // Edge identities: things is_*, certificates, the commands topics; CreateKeysAndCertificate needs "*".
+      'MarrowApi/ApiFunction/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/is_*]',
+      'MarrowApi/ApiFunction/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
+      'MarrowApi/ApiFunction/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/marrow/*/*/commands]',
+      'MarrowApi/ApiFunction/IotCertificateIssue AwsSolutions-IAM5[Resource::*]',
+      // The edge link: the DescribeEndpoint custom resource (and CDK's provider function), the
+      // edge-message function and its dead-letter queue.
+      'MarrowEdgeLink/DataEndpoint/Lookup AwsSolutions-IAM5[Resource::*]',
+      'MarrowEdgeLink/AWS679f53fac002430cb0da5b7982bd2287 AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'MarrowEdgeLink/EdgeMessages/Function AwsSolutions-L1',
+      'MarrowEdgeLink/EdgeMessages/DeadLetters AwsSolutions-SQS3',
+      expect.stringMatching(/^MarrowEdgeLink\/EdgeMessages\/Role AwsSolutions-IAM5\[Resource::\{.*CatalogueTable.*\}\/index\/\*\]$/),
     ];
     const actual = acks.map((a) => `${a.path} ${a.id}`);
     expect(actual).toHaveLength(expected.length);
     expect(actual).toEqual(expect.arrayContaining(expected));
   });
 
-  it('still catches a new wildcard on the function role (the acknowledgements are not blanket)', () => {
+  it('still catches a new wildcard on a function role (the acknowledgements are not blanket)', () => {
     const { built, checks } = nagReport(({ api }) => {
       api.apiFunction.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     });
     expect(() => built.app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
     const ids = checks.validateScope(built.app).violations.map((v) => v.ruleName);
     expect(ids).toEqual(['AwsSolutions-IAM5[Resource::*]']);
+  });
+
+  it('still catches a new wildcard on the edge-message function role', () => {
+    const { built, checks } = nagReport(({ edgeLink }) => {
+      edgeLink.messages.role.addToPolicy(new iam.PolicyStatement({ actions: ['iot:Publish'], resources: ['*'] }));
+    });
+    expect(() => built.app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+    expect(checks.validateScope(built.app).violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
   });
 });

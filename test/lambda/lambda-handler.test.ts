@@ -5,6 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  CreateKeysAndCertificateCommand,
+  CreateThingCommand,
+  DeleteThingCommand,
+  IoTClient,
+  ListThingPrincipalsCommand,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createDynamoDbClients } from '../../lambdas/src/adapters/dynamodb/clients';
 import { ensureCatalogueTable } from '../../lambdas/src/adapters/dynamodb/create-catalogue-table';
@@ -30,6 +42,10 @@ let dir: string;
 let tenantId: string;
 let sign: (claims: Record<string, unknown>) => Promise<string>;
 const savedEnv = { ...process.env };
+// IoT Core has no local twin for its control plane: every IoT client the entry creates is mocked.
+const iot = mockClient(IoTClient);
+const iotData = mockClient(IoTDataPlaneClient);
+const iotDataEndpoint = 'a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com';
 
 function event(method: string, path: string, options: { token?: string; body?: unknown; query?: string } = {}): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = { 'content-type': 'application/json', host: 'api.example.test' };
@@ -95,12 +111,16 @@ beforeAll(async () => {
     MARROW_COGNITO_ISSUER: issuer,
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
     AWS_ENDPOINT_URL_S3: s3rver.endpoint,
+    MARROW_IOT_ENDPOINT: iotDataEndpoint,
+    MARROW_IOT_POLICY_NAME: 'marrow-edge-policy-test',
   });
   vi.resetModules();
   handler = (await import('../../lambdas/src/entry/lambda')).handler as unknown as Handler;
 });
 
 afterAll(async () => {
+  iot.restore();
+  iotData.restore();
   process.env = savedEnv;
   await new Promise((resolve) => jwks?.close(resolve));
   await Promise.all([dynalite?.close(), s3rver?.close()]);
@@ -141,5 +161,49 @@ describe('Lambda handler (API Gateway HTTP API, payload 2.0)', () => {
     const login = await handler(event('POST', '/v1/auth/login', { body: { username: 'a', password: 'b' } }), {} as Context);
     expect(login.statusCode).toBe(404);
     expect(JSON.parse(login.body).error.message).toContain('Cognito');
+  });
+
+  it('enrols an imaging server as an IoT thing with its own certificate, and revoking it cuts API and MQTT access', async () => {
+    const certificateArn = `arn:aws:iot:eu-west-1:123456789012:cert/${'c'.repeat(64)}`;
+    iot.on(CreateThingCommand).resolves({});
+    iot.on(ListThingPrincipalsCommand).resolvesOnce({ principals: [] }).resolves({ principals: [certificateArn] });
+    iot.on(CreateKeysAndCertificateCommand).resolves({
+      certificateArn,
+      certificateId: 'c'.repeat(64),
+      certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      keyPair: { PublicKey: 'pub', PrivateKey: '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n' },
+    });
+    iotData.on(PublishCommand).resolves({});
+    const token = await sign({ 'custom:role': 'tenant-admin', 'custom:tenants': tenantId });
+    const entity = await handler(event('POST', '/v1/entities', { token, body: { name: 'Lyon' } }), {} as Context);
+    const server = await handler(event('POST', '/v1/imaging-servers', { token, body: { entityId: JSON.parse(entity.body).id, name: 'edge-lyon' } }), {} as Context);
+    expect(server.statusCode).toBe(201);
+    const { id: imagingServerId, enrolmentCode } = JSON.parse(server.body);
+
+    const enrolled = await handler(event('POST', '/v1/edge/enroll', { body: { code: enrolmentCode } }), {} as Context);
+    expect(enrolled.statusCode).toBe(200);
+    const { credential, mqtt } = JSON.parse(enrolled.body);
+    expect(mqtt).toEqual({
+      url: `mqtts://${iotDataEndpoint}:8883`,
+      clientId: imagingServerId,
+      certificatePem: expect.stringContaining('BEGIN CERTIFICATE'),
+      privateKey: expect.stringContaining('PRIVATE KEY'),
+    });
+    expect(iot.commandCalls(CreateThingCommand)[0]!.args[0].input).toEqual({ thingName: imagingServerId, attributePayload: { attributes: { tenantId } } });
+    expect(iot.commandCalls(AttachPolicyCommand)[0]!.args[0].input).toEqual({ policyName: 'marrow-edge-policy-test', target: certificateArn });
+    expect(iot.commandCalls(AttachThingPrincipalCommand)[0]!.args[0].input).toMatchObject({ thingName: imagingServerId, principal: certificateArn });
+    const snapshot = () => handler(event('GET', '/v1/edge/snapshot', { token: credential }), {} as Context);
+    expect((await snapshot()).statusCode).toBe(200);
+
+    // A catalogue change is noticed to the edge over IoT Core's data plane.
+    await handler(event('POST', '/v1/machines', { token, body: { entityId: JSON.parse(entity.body).id, mac: '52:54:00:aa:bb:dd', hostname: 'lyon-01' } }), {} as Context);
+    const notices = iotData.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(notices).toContainEqual(expect.objectContaining({ topic: `marrow/${tenantId}/${imagingServerId}/commands`, qos: 1 }));
+
+    const revoked = await handler(event('PATCH', `/v1/imaging-servers/${imagingServerId}`, { token, body: { revoked: true } }), {} as Context);
+    expect(revoked.statusCode).toBe(200);
+    expect(iot.commandCalls(UpdateCertificateCommand).map((c) => c.args[0].input)).toEqual([{ certificateId: 'c'.repeat(64), newStatus: 'INACTIVE' }]);
+    expect(iot.commandCalls(DeleteThingCommand).map((c) => c.args[0].input)).toEqual([{ thingName: imagingServerId }]);
+    expect((await snapshot()).statusCode).toBe(403);
   });
 });

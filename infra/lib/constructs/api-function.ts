@@ -1,19 +1,22 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { edgeTopic } from '@marrow/shared';
+import { THING_NAME_PREFIX } from '../../../lambdas/src/adapters/iot/edge-thing';
 import { acknowledgeWildcardResources } from '../nag-acknowledgements';
-import { fromRepoRoot } from '../paths';
+import { PINNED_RUNTIME_REASON, marrowFunctionProps } from './marrow-function';
 
 export interface ApiFunctionProps {
   readonly table: dynamodb.ITable;
   readonly mastersBucket: s3.IBucket;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
+  /** From the edge-link stack: where edges connect and the policy their certificates get. */
+  readonly edgeLink: { readonly dataEndpoint: string; readonly policyName: string };
 }
 
 /** The Lambda entry of the control plane's Hono app, with a role that can do only its job. */
@@ -53,16 +56,11 @@ export class ApiFunction extends Construct {
       });
     }
 
+    this.grantEdgeIdentities(props.edgeLink.policyName);
+
     this.function = new NodejsFunction(this, 'Function', {
+      ...marrowFunctionProps('lambdas/src/entry/lambda.ts'),
       description: 'Marrow control-plane API (Hono on API Gateway HTTP API)',
-      entry: fromRepoRoot('lambdas/src/entry/lambda.ts'),
-      handler: 'handler',
-      projectRoot: fromRepoRoot(),
-      depsLockFilePath: fromRepoRoot('package-lock.json'),
-      // Pinned: the newest runtime (CDK's default) is not one our dependencies are verified on;
-      // nodejs22.x is the oldest supported line that runs everything the repo pins (see stack notes).
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       // Just under the HTTP API's 30 s integration limit, so Lambda times out first and logs it.
       timeout: Duration.seconds(29),
@@ -74,24 +72,58 @@ export class ApiFunction extends Construct {
         MARROW_AUTH_MODE: 'cognito',
         MARROW_COGNITO_USER_POOL_ID: props.userPoolId,
         MARROW_COGNITO_CLIENT_ID: props.userPoolClientId,
+        MARROW_IOT_ENDPOINT: props.edgeLink.dataEndpoint,
+        MARROW_IOT_POLICY_NAME: props.edgeLink.policyName,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // Prefer the ESM build of dependencies that ship both.
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies bundled into an ESM file still call require().
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // externalModules stays at its default: @aws-sdk/* comes from the Lambda runtime.
-      },
     });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
+    Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: PINNED_RUNTIME_REASON });
+  }
+
+  /**
+   * Enrolment creates an IoT thing and certificate; revocation retires them; commands are
+   * published to the edges' `commands` topics. Each statement names the ARNs it needs: things
+   * are imaging server ids (`is_…`), the policy is the edge link's one policy.
+   */
+  private grantEdgeIdentities(policyName: string): void {
+    const stack = Stack.of(this);
+    const iotArn = (resource: string) => stack.formatArn({ service: 'iot', resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    const things = iotArn(`thing/${THING_NAME_PREFIX}*`);
+    const certificates = iotArn('cert/*');
+    const commands = iotArn(`topic/${edgeTopic('*', '*', 'commands')}`);
+    const statements = [
+      { sid: 'EdgeThings', actions: ['iot:CreateThing', 'iot:DescribeThing', 'iot:DeleteThing', 'iot:ListThingPrincipals'], resources: [things] },
+      { sid: 'EdgeThingCertificates', actions: ['iot:AttachThingPrincipal', 'iot:DetachThingPrincipal'], resources: [things, certificates] },
+      { sid: 'EdgeCertificateStatus', actions: ['iot:UpdateCertificate'], resources: [certificates] },
+      { sid: 'EdgePolicyAttachment', actions: ['iot:AttachPolicy', 'iot:DetachPolicy'], resources: [iotArn(`policy/${policyName}`), certificates] },
+      { sid: 'EdgeCommands', actions: ['iot:Publish'], resources: [commands] },
+    ];
+    for (const statement of statements) this.role.addToPolicy(new iam.PolicyStatement(statement));
+    acknowledgeWildcardResources(
+      this.role,
+      [things],
+      'Things are created at enrolment, one per imaging server, named by its id: is_* matches exactly the things Marrow creates, and no others.',
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [certificates],
+      'Certificate ids are generated by IoT Core at enrolment (CreateKeysAndCertificate), so they cannot be named in advance; the actions allowed on cert/* only attach, detach or deactivate.',
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [commands],
+      'The control plane sends commands to every edge of every tenant: marrow/{tenant}/{imaging server}/commands, and only that channel.',
+    );
+
+    // Kept out of the role's default policy so that its acknowledged "*" cannot cover any other grant.
+    const issue = new iam.Policy(this, 'IotCertificateIssue', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({ sid: 'EdgeCertificateIssue', actions: ['iot:CreateKeysAndCertificate'], resources: ['*'] })],
+    });
+    Validations.of(issue).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'nodejs22.x is pinned on purpose: the pinned dependencies (vitest 4, middy 6, better-sqlite3 12, aws-sdk 3.11xx) are verified on Node 20/22, not on the newest runtime; move together with the toolchain.',
+        'iot:CreateKeysAndCertificate supports no resource-level permission (IAM requires "*"): the certificate does not exist before the call. It grants nothing by itself: a certificate is useless until the API attaches the edge policy and the thing.',
     });
   }
 }

@@ -15,7 +15,10 @@ export interface MarrowHttpApiProps {
   readonly jwtAudience: string;
 }
 
-/** Routes that answer without a token; everything else under /v1 needs a Cognito ID token. */
+/**
+ * Routes API Gateway lets through without a Cognito ID token; everything else under /v1 needs one.
+ * The app still authenticates the edge routes (edge credential or enrolment code).
+ */
 const publicRoutes = [
   { method: apigwv2.HttpMethod.GET, path: '/v1/health', why: 'liveness probe for monitors and edges' },
   { method: apigwv2.HttpMethod.GET, path: '/v1/openapi.json', why: 'the published API contract' },
@@ -23,6 +26,12 @@ const publicRoutes = [
     method: apigwv2.HttpMethod.POST,
     path: '/v1/auth/login',
     why: 'local-only login; in the cloud the app answers that Cognito handles sign-in',
+  },
+  {
+    method: apigwv2.HttpMethod.ANY,
+    path: '/v1/edge/{proxy+}',
+    why:
+      'imaging servers are not Cognito users: the app itself authenticates each edge route (POST /v1/edge/enroll with a one-time enrolment code, the others with the credential issued at enrolment, refused once revoked)',
   },
 ] as const;
 

@@ -1,6 +1,9 @@
+import { IoTClient } from '@aws-sdk/client-iot';
 import { handle } from 'hono/aws-lambda';
 import { createDynamoDbClients } from '../adapters/dynamodb/clients';
 import { DynamoDbCatalogueStore } from '../adapters/dynamodb/dynamodb-catalogue-store';
+import { IotCommandPublisher, createIotDataClient } from '../adapters/iot/iot-command-publisher';
+import { IotMqttIdentities } from '../adapters/iot/iot-mqtt-identities';
 import { createS3Client } from '../adapters/s3/clients';
 import { S3ObjectArchive } from '../adapters/s3/s3-object-archive';
 import { createApp } from '../app/create-app';
@@ -23,6 +26,13 @@ export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env): AppDeps 
     clock: () => new Date(),
     newId,
     version: config.version,
+    // Enrolment issues an IoT thing + certificate; revoking or deleting an imaging server retires them.
+    mqttIdentities: new IotMqttIdentities({
+      client: new IoTClient({ region: config.region }),
+      dataEndpoint: config.iotDataEndpoint,
+      policyName: config.iotPolicyName,
+    }),
+    edgeCommands: new IotCommandPublisher(createIotDataClient({ region: config.region, dataEndpoint: config.iotDataEndpoint })),
   };
 }
 
