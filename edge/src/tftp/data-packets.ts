@@ -35,6 +35,8 @@ export class DataPackets {
   private readonly chunks = new Map<number, Chunk>();
   private readonly loading = new Map<number, Promise<void>>();
   private cachedOctets = 0;
+  /** Chunks below this index were dropped as acknowledged. */
+  private released = 0;
   private failure: unknown = null;
 
   constructor(
@@ -77,12 +79,15 @@ export class DataPackets {
 
   /** Drops chunks whose blocks are all acknowledged (every block ≤ `acked`). */
   release(acked: number): void {
+    const below = Math.floor(acked / this.blocksPerChunk); // chunks 0..below-1 are done
+    if (below <= this.released) return;
     for (const [index, chunk] of this.chunks) {
-      if ((index + 1) * this.blocksPerChunk <= acked) {
+      if (index < below) {
         this.chunks.delete(index);
         this.cachedOctets -= chunk.buffer.length;
       }
     }
+    this.released = below;
   }
 
   private dataLength(n: number): number {

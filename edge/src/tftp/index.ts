@@ -9,7 +9,7 @@ export { createMappedFilesSource } from './mapped-files-source';
 export { createGeneratedSource, type TftpContentGenerator } from './generated-source';
 export { createCompositeSource } from './composite-source';
 export { bufferFile } from './buffer-file';
-export { fetchTftp, type FetchTftpOptions, type FetchTftpResult } from './tftp-client';
+export { fetchTftp, TftpClientError, type FetchTftpOptions, type FetchTftpResult } from './tftp-client';
 export type { TftpLog, TftpLogEntry } from './tftp-log';
 export {
   TftpError,

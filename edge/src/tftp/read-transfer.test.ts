@@ -212,6 +212,16 @@ describe('read transfer: retransmission and giving up', () => {
     expect(h.sent.filter((p) => p.opcode === 3)).toHaveLength(1);
   });
 
+  it('stop() ends it without a word (the client is gone)', async () => {
+    const h = harness(bufferFile(patternBytes(5000)), 512);
+    h.transfer.start();
+    await flush();
+    h.transfer.stop('gone');
+    expect(h.sent.map((p) => p.opcode)).toEqual([3]);
+    expect(h.reports[0]).toMatchObject({ ok: false, reason: 'gone' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a read error ends the transfer with ERROR 0, and so does a file that shrinks', async () => {
     const failing: TftpFile = { size: 4096, read: () => Promise.reject(new Error('EIO')), close: async () => undefined };
     const h = harness(failing, 512);

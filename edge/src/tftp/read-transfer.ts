@@ -94,6 +94,12 @@ export class ReadTransfer {
     this.end(false, message);
   }
 
+  /** Ends the transfer without a word: there is nobody left to tell. */
+  stop(reason: string): void {
+    if (this.phase === 'done') return;
+    this.end(false, reason);
+  }
+
   private acknowledge(block: number): void {
     if (this.phase === 'oack') {
       if (block !== 0) return; // RFC 2347 §2: only ACK 0 confirms the OACK

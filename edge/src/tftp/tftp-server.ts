@@ -123,15 +123,14 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
     let socket: TransferSocket;
     try {
       if (closing) throw new TftpError('server shutting down');
-      socket = await openTransferSocket(
-        address,
-        context,
-        (packet) => ref.transfer?.handle(packet),
-        (error) => {
+      socket = await openTransferSocket(address, context, {
+        onPacket: (packet) => ref.transfer?.handle(packet),
+        onGone: () => ref.transfer?.stop('the client went away (ICMP port unreachable)'),
+        onError: (error) => {
           log({ level: 'warn', event: 'transfer-socket-error', message: `transfer socket error: ${error.message}`, peer, file: request.filename, error });
           ref.transfer?.abort('server socket error');
         },
-      );
+      });
     } catch (error) {
       await file.close().catch(() => undefined);
       log({ level: 'warn', event: 'transfer-not-started', message: `cannot start transfer of ${request.filename}: ${(error as Error).message}`, peer, error });

@@ -2,13 +2,22 @@ import type { Socket } from 'node:dgram';
 import type { TftpRequestContext } from './file-source';
 import { encodeError, parsePacket, type TftpPacket } from './packet-codec';
 import { ErrorCode } from './protocol';
-import { bindUdp, closeUdp, createUdpSocket, sendQuietly } from './udp';
+import { bindUdp, closeUdp, connectUdp, createUdpSocket, sendQuietly } from './udp';
 
 /**
- * The socket of one transfer: its own ephemeral port on the listener's address, which is
- * the server's transfer ID (RFC 1350 §4). Packets from the client's TID go to `onPacket`;
- * a packet from any other address or port gets ERROR 5 "unknown transfer ID" and the
- * transfer carries on (RFC 1350 §4: "…this should not disturb the source").
+ * The sockets of one transfer. The transfer's own ephemeral port on the listener's address
+ * is the server's transfer ID (RFC 1350 §4). Two sockets share that port (SO_REUSEADDR):
+ *
+ * - the data socket is connected to the client, so the kernel hands it exactly the
+ *   client's datagrams and sends DATA without a route lookup or an address per packet;
+ * - the guard socket is not connected, so it receives everything else sent to the port,
+ *   and answers it with ERROR 5 "unknown transfer ID" while the transfer carries on
+ *   (RFC 1350 §4: such a packet "should not disturb the source"). Linux delivers a
+ *   datagram to the socket matching most of its addresses: the connected one wins for
+ *   the client.
+ *
+ * A connected socket also learns of ICMP port unreachable: a client that went away makes
+ * `onGone` fire instead of being retried for the whole give-up time.
  */
 export interface TransferSocket {
   readonly port: number;
@@ -16,36 +25,55 @@ export interface TransferSocket {
   close(): Promise<void>;
 }
 
+export interface TransferSocketEvents {
+  readonly onPacket: (packet: TftpPacket) => void;
+  /** The client's port is closed (ECONNREFUSED from an ICMP port unreachable). */
+  readonly onGone: () => void;
+  readonly onError: (error: Error) => void;
+}
+
 const UNKNOWN_TID = encodeError(ErrorCode.UNKNOWN_TRANSFER_ID, 'unknown transfer ID');
 
-export async function openTransferSocket(
-  address: string,
-  peer: TftpRequestContext,
-  onPacket: (packet: TftpPacket) => void,
-  onError: (error: Error) => void,
-): Promise<TransferSocket> {
-  const socket: Socket = createUdpSocket(address);
-  const port = await bindUdp(socket, address, 0).catch(async (error: unknown) => {
-    await closeUdp(socket);
+export async function openTransferSocket(address: string, peer: TftpRequestContext, events: TransferSocketEvents): Promise<TransferSocket> {
+  const guard: Socket = createUdpSocket(address, { reuseAddr: true });
+  const data: Socket = createUdpSocket(address, { reuseAddr: true });
+  try {
+    const port = await bindUdp(guard, address, 0);
+    await bindUdp(data, address, port);
+    await connectUdp(data, peer.remoteAddress, peer.remotePort);
+    return wire(guard, data, port, events);
+  } catch (error) {
+    await Promise.all([closeUdp(guard), closeUdp(data)]);
     throw error;
-  });
-  const { remoteAddress, remotePort } = peer;
-  socket.on('error', onError);
-  socket.on('message', (message, from) => {
-    if (from.port !== remotePort || from.address !== remoteAddress) {
-      // RFC 768: source port 0 means "no reply expected".
-      if (from.port !== 0) sendQuietly(socket, UNKNOWN_TID, from.port, from.address);
-      return;
-    }
-    const parsed = parsePacket(message);
-    if (parsed.ok) onPacket(parsed.packet);
-  });
+  }
+}
+
+function wire(guard: Socket, data: Socket, port: number, events: TransferSocketEvents): TransferSocket {
   let closed: Promise<void> | undefined;
+  guard.on('error', events.onError);
+  guard.on('message', (_message, from) => {
+    // RFC 768: source port 0 means "no reply expected".
+    if (from.port !== 0) sendQuietly(guard, UNKNOWN_TID, from.port, from.address);
+  });
+  data.on('error', (error: NodeJS.ErrnoException) => {
+    if (closed !== undefined) return;
+    if (error.code === 'ECONNREFUSED') events.onGone();
+    else events.onError(error);
+  });
+  data.on('message', (message) => {
+    const parsed = parsePacket(message);
+    if (parsed.ok) events.onPacket(parsed.packet);
+  });
   return {
     port,
     send: (packet) => {
-      if (closed === undefined) sendQuietly(socket, packet, remotePort, remoteAddress);
+      if (closed !== undefined) return;
+      try {
+        data.send(packet);
+      } catch {
+        // the socket is closing; the transfer is ending anyway
+      }
     },
-    close: () => (closed ??= closeUdp(socket)),
+    close: () => (closed ??= Promise.all([closeUdp(data), closeUdp(guard)]).then(() => undefined)),
   };
 }

@@ -3,16 +3,15 @@ import { isIPv6 } from 'node:net';
 
 /**
  * UDP sockets for TFTP. Addresses are always IP literals, so name lookup is answered on the
- * spot: Node's default (dns.lookup) defers every send to the next tick, which costs latency
- * on each DATA packet of a lock-step transfer.
+ * spot: Node's default (dns.lookup) defers every send to the next tick.
  */
 function literalLookup(family: 4 | 6) {
   return (address: string, _options: unknown, callback: (error: null, address: string, family: number) => void): void => callback(null, address, family);
 }
 
-export function createUdpSocket(address: string): Socket {
+export function createUdpSocket(address: string, options: { reuseAddr?: boolean } = {}): Socket {
   const family = isIPv6(address) ? 6 : 4;
-  return createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup(family) as never });
+  return createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup(family) as never, reuseAddr: options.reuseAddr ?? false });
 }
 
 /** Binds, resolving with the bound port or rejecting with the bind error (EADDRINUSE, EACCES…). */
@@ -27,12 +26,23 @@ export function bindUdp(socket: Socket, address: string, port: number): Promise<
   });
 }
 
+export function connectUdp(socket: Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    socket.once('error', onError);
+    socket.connect(port, address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 export function closeUdp(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
     try {
       socket.close(() => resolve());
     } catch {
-      resolve(); // already closed
+      resolve(); // never bound, or already closed
     }
   });
 }
