@@ -12,6 +12,9 @@ import { createCompositeSource, createDirectorySource, createMappedFilesSource, 
 import { WakeLog } from './tasks/wake-log';
 import { createCommandExecutor } from './tasks/command-executor';
 import { Outbox } from './telemetry/outbox';
+import { ChunkStore } from './imagecache/chunk-store';
+import { syncMaster } from './imagecache/master-sync';
+import { ControlPlaneClient } from './catalogue/control-plane-client';
 import { TelemetryAgent } from './telemetry/telemetry-agent';
 
 /** Reported in health reports; bumped with releases of the appliance. */
@@ -31,6 +34,8 @@ export interface RunningEdge {
   proxyDhcpPorts: { dhcp: number; pxe: number } | null;
   sync: SnapshotSync;
   wakeLog: WakeLog;
+  /** The master cache (chunks of captures and masters). */
+  cache: ChunkStore;
   /** The cloud link (health, events, commands), when the edge has an MQTT identity. */
   telemetry: TelemetryAgent | undefined;
   services(): { proxyDhcp: ServiceState; tftp: ServiceState; http: ServiceState };
@@ -118,6 +123,8 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       tftp: (tftp ? 'running' : 'disabled') as ServiceState,
       http: 'running' as ServiceState,
     });
+    const cache = await ChunkStore.open(join(config.dataDir, 'cache'), config.cacheQuotaBytes);
+    const controlPlane = new ControlPlaneClient(identity);
     let telemetry: TelemetryAgent | undefined;
     if (identity.mqtt) {
       const outbox = new Outbox(join(config.dataDir, 'outbox.sqlite'));
@@ -130,9 +137,11 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
           intervalSeconds: config.healthIntervalSeconds,
           services,
           controlPlane: () => ({ reachable: sync.status.controlPlaneReachable, lastError: sync.status.lastError }),
+          cache: () => ({ usedBytes: cache.usedBytes, quotaBytes: cache.quotaBytes }),
         },
         execute: createCommandExecutor({
           sync,
+          syncMaster: (masterId) => syncMaster(masterId, cache, controlPlane),
           wakeLog,
           wakeTargets: [{ address: config.wakeOnLan.broadcast, port: config.wakeOnLan.port }],
           ...(config.proxyDhcp.serverAddress ? { bindAddress: config.proxyDhcp.serverAddress } : {}),
@@ -149,6 +158,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     return {
       httpUrl: baseUrl,
       telemetry,
+      cache,
       httpPort,
       tftpPort: tftp?.port ?? null,
       proxyDhcpPorts: proxy?.ports ?? null,

@@ -50,6 +50,8 @@ export const edgeConfigSchema = z.strictObject({
     })
     .prefault({}),
   snapshotPollSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Disk the master cache may use; least recently used chunks are evicted beyond it. */
+  cacheQuotaBytes: z.coerce.number().int().positive().default(50 * 1024 ** 3),
   /** Seconds between health reports; the control plane calls the edge Offline after three missed ones. */
   healthIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(30),
   wakeOnLan: z
@@ -81,6 +83,7 @@ const envKeys: Record<string, string[]> = {
   MARROW_EDGE_IMAGING_DIR: ['imaging', 'dir'],
   MARROW_EDGE_IMAGING_KERNEL_ARGS: ['imaging', 'kernelArgs'],
   MARROW_EDGE_SNAPSHOT_POLL_SECONDS: ['snapshotPollSeconds'],
+  MARROW_EDGE_CACHE_QUOTA_BYTES: ['cacheQuotaBytes'],
   MARROW_EDGE_HEALTH_INTERVAL_SECONDS: ['healthIntervalSeconds'],
   MARROW_EDGE_WOL_BROADCAST: ['wakeOnLan', 'broadcast'],
   MARROW_EDGE_WOL_PORT: ['wakeOnLan', 'port'],

@@ -2,10 +2,13 @@ import type { Command } from '@marrow/shared';
 import type { SnapshotSync } from '../catalogue/snapshot-sync';
 import type { CommandResult } from '../telemetry/telemetry-agent';
 import type { WakeLog } from './wake-log';
+import type { SyncReport } from '../imagecache/master-sync';
 import { sendWakeOnLan, type WakeOnLanTarget } from './wake-on-lan';
 
 export interface CommandExecutorDeps {
   sync: SnapshotSync;
+  /** Pre-fetches a master's chunks into the cache. */
+  syncMaster: (masterId: string) => Promise<SyncReport>;
   wakeLog: WakeLog;
   wakeTargets: readonly WakeOnLanTarget[];
   /** This edge's address on the site network (picks the interface for broadcasts). */
@@ -38,8 +41,10 @@ export function createCommandExecutor(deps: CommandExecutorDeps): (command: Comm
       case 'wake-machines':
         await wake(command.macs);
         return { result: 'done', message: `${command.macs.length} machine(s) woken` };
-      case 'sync-master':
-        return { result: 'failed', message: 'this edge version does not cache masters yet' };
+      case 'sync-master': {
+        const report = await deps.syncMaster(command.masterId);
+        return { result: 'done', message: `${report.downloaded} chunk(s) downloaded (${report.downloadedBytes} bytes), ${report.alreadyCached} already cached` };
+      }
     }
   };
 }

@@ -2,6 +2,7 @@ import { masterLabel, type Master, type MasterVersion } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import type { AppDeps } from '../app/deps';
 import { getOrNotFound, newMeta } from './records';
+import { sendCommand, servingImagingServer } from './edge-commands';
 
 export interface NewMaster {
   entityId: string;
@@ -63,5 +64,11 @@ export async function createMaster(deps: AppDeps, tenantId: string, input: NewMa
     versions,
   };
   await store.create(tenantId, 'master', master.id, master);
+  // The site pre-fetches a published master, so deployments stream from its own cache.
+  const version = master.versions.at(-1);
+  if (version) {
+    const serverId = await servingImagingServer(deps, tenantId, master.entityId);
+    if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: master.id, version: version.number });
+  }
   return master;
 }

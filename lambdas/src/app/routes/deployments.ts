@@ -73,7 +73,11 @@ export const deploymentRoutes = [
       }
       await store.create(tenantId, 'deployment', deployment.id, deployment);
       const serverId = await servingImagingServer(deps, tenantId, deployment.entityId);
-      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'arm-deployment', deploymentId: deployment.id });
+      if (serverId) {
+        // Make sure the site holds the master before the machines boot, then arm them.
+        await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: master.id, version: master.versions.at(-1)!.number });
+        await sendCommand(deps, tenantId, serverId, { type: 'arm-deployment', deploymentId: deployment.id });
+      }
       return deployment;
     },
   }),

@@ -1,0 +1,74 @@
+import { manifestSchema, type Manifest } from '@marrow/shared';
+import type { EdgeIdentity } from './credential-store';
+
+export class ControlPlaneError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The edge's calls to the control plane API, authenticated with its enrolment credential. */
+export class ControlPlaneClient {
+  constructor(
+    private readonly identity: Pick<EdgeIdentity, 'controlPlaneUrl' | 'credential'>,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  masterManifest(masterId: string): Promise<Manifest> {
+    return this.call('GET', `/v1/edge/masters/${encodeURIComponent(masterId)}/manifest`).then((body) => manifestSchema.parse(body));
+  }
+
+  async chunkDownloadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    const urls = new Map<string, string>();
+    for (let at = 0; at < hashes.length; at += 1000) {
+      const body = (await this.call('POST', '/v1/edge/chunks/download-urls', { hashes: hashes.slice(at, at + 1000) })) as { items: { h: string; url: string }[] };
+      for (const item of body.items) urls.set(item.h, item.url);
+    }
+    return urls;
+  }
+
+  async chunkUploadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    const urls = new Map<string, string>();
+    for (let at = 0; at < hashes.length; at += 1000) {
+      const body = (await this.call('POST', '/v1/edge/chunks/upload-urls', { hashes: hashes.slice(at, at + 1000) })) as { items: { h: string; url: string }[] };
+      for (const item of body.items) urls.set(item.h, item.url);
+    }
+    return urls;
+  }
+
+  async beginBackup(machineId: string, description: string): Promise<{ backupImageId: string; manifestUploadUrl: string }> {
+    const body = (await this.call('POST', '/v1/edge/backup-images', { machineId, description })) as {
+      backupImage: { id: string };
+      manifestUploadUrl: string;
+    };
+    return { backupImageId: body.backupImage.id, manifestUploadUrl: body.manifestUploadUrl };
+  }
+
+  async completeBackup(backupImageId: string): Promise<{ id: string; state: string; compressedSizeBytes: number }> {
+    return (await this.call('POST', `/v1/edge/backup-images/${encodeURIComponent(backupImageId)}/complete`)) as {
+      id: string;
+      state: string;
+      compressedSizeBytes: number;
+    };
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.identity.controlPlaneUrl.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.identity.credential}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new ControlPlaneError(`cannot reach the control plane: ${(error as Error).message}`, null);
+    }
+    const json = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+    if (!response.ok) throw new ControlPlaneError(json.error?.message ?? `HTTP ${response.status}`, response.status);
+    return json;
+  }
+}
