@@ -7,6 +7,8 @@ import type { EdgeIdentity } from './catalogue/credential-store';
 import { SnapshotStore } from './catalogue/snapshot-store';
 import { SnapshotSync } from './catalogue/snapshot-sync';
 import { createBootApp } from './http/boot-app';
+import { createImagingApp } from './http/imaging-app';
+import { ImagingSessions } from './tasks/imaging-sessions';
 import { startProxyDhcp, type ProxyDhcpServer } from './proxydhcp/server';
 import { createCompositeSource, createDirectorySource, createMappedFilesSource, startTftpServer, type TftpFileSource, type TftpServer } from './tftp';
 import { WakeLog } from './tasks/wake-log';
@@ -63,8 +65,14 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     closers.push(() => sync.stop());
     if (!sync.snapshot) log.warn(`no catalogue snapshot yet (${sync.status.lastError ?? 'unknown error'}); machines will be asked to retry`);
 
+    const cache = await ChunkStore.open(join(config.dataDir, 'cache'), config.cacheQuotaBytes);
+    const controlPlane = new ControlPlaneClient(identity);
+    const sessions = new ImagingSessions();
+    let telemetry: TelemetryAgent | undefined;
+
     let baseUrl = '';
     const app = createBootApp({
+      sessions,
       snapshot: () => sync.snapshot,
       wakeLog,
       baseUrl: () => baseUrl,
@@ -72,6 +80,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       kernelArgs: config.imaging.kernelArgs,
       log: (message) => log.info(`HTTP: ${message}`),
     });
+    app.route('/', createImagingApp({ sessions, cache, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry }));
     const http = await listen(app.fetch, config.http.address, config.http.port);
     closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
     const httpPort = (http.address() as AddressInfo).port;
@@ -123,9 +132,6 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       tftp: (tftp ? 'running' : 'disabled') as ServiceState,
       http: 'running' as ServiceState,
     });
-    const cache = await ChunkStore.open(join(config.dataDir, 'cache'), config.cacheQuotaBytes);
-    const controlPlane = new ControlPlaneClient(identity);
-    let telemetry: TelemetryAgent | undefined;
     if (identity.mqtt) {
       const outbox = new Outbox(join(config.dataDir, 'outbox.sqlite'));
       closers.push(() => outbox.close());

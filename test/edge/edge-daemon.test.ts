@@ -31,7 +31,7 @@ async function api(method: string, path: string, body?: unknown) {
 
 /** The script for a MAC, with this edge's own URL (a random port in tests) written as BASE. */
 const bootScript = async (mac: string) =>
-  (await (await fetch(`${edge!.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text()).replaceAll(edge!.httpUrl, 'BASE');
+  (await (await fetch(`${edge!.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text()).replaceAll(edge!.httpUrl, 'BASE').replace(/marrow\.token=[A-Za-z0-9_-]+/g, 'marrow.token=TOKEN');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'marrow-edge-'));

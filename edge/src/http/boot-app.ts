@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { renderBootScript, type CatalogueSnapshot } from '@marrow/shared';
 import type { WakeLog } from '../tasks/wake-log';
+import type { ImagingMode, ImagingSession, ImagingSessions } from '../tasks/imaging-sessions';
 
 export interface BootAppOptions {
   /** The current catalogue snapshot (undefined until the first one arrives). */
@@ -12,6 +13,8 @@ export interface BootAppOptions {
   wakeLog: WakeLog;
   /** How machines reach this server, e.g. "http://10.77.0.1:8080". */
   baseUrl: () => string;
+  /** Where imaging sessions are minted for boots that may start the imaging environment. */
+  sessions?: ImagingSessions;
   /** Told which machine fetched which script (field debugging). */
   log?: (message: string) => void;
   /** Directory with the imaging environment's vmlinuz and initrd.gz. */
@@ -47,6 +50,7 @@ export function createBootApp(options: BootAppOptions): Hono {
         `chain ${base}/boot.ipxe?mac=\${net0/mac}&uuid=\${uuid}&arch=\${buildarch}&platform=\${platform}`,
       ]);
     }
+    const session = options.sessions?.mint(sessionFor(snapshot, mac));
     const script = renderBootScript(
       snapshot,
       {
@@ -56,13 +60,19 @@ export function createBootApp(options: BootAppOptions): Hono {
         platform: c.req.query('platform') ?? null,
         wokenByMarrow: options.wakeLog.wokenRecently(mac),
       },
-      { baseUrl: base, kernelPath: '/imaging/vmlinuz', initrdPath: '/imaging/initrd.gz', kernelArgs: options.kernelArgs },
+      {
+        baseUrl: base,
+        kernelPath: '/imaging/vmlinuz',
+        initrdPath: '/imaging/initrd.gz',
+        kernelArgs: options.kernelArgs,
+        ...(session ? { sessionToken: session.token } : {}),
+      },
     );
     options.log?.(`boot script for ${mac}: ${script.includes('\nmenu ') ? 'menu' : script.includes('marrow.mode=') ? 'imaging environment' : 'first stage'}`);
     return c.body(script, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   });
 
-  app.get('/imaging/:file', async (c) => {
+  app.get('/imaging/:file{vmlinuz|initrd\\.gz}', async (c) => {
     const name = c.req.param('file');
     if (!options.imagingDir || !IMAGING_FILES.has(name)) return c.text('not found\n', 404);
     const path = join(options.imagingDir, name);
@@ -78,4 +88,29 @@ export function createBootApp(options: BootAppOptions): Hono {
 
 function ipxe(c: { body: (data: string, status: 200, headers: Record<string, string>) => Response }, body: string[]): Response {
   return c.body(['#!ipxe', ...body, ''].join('\n'), 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+}
+
+/** What a boot of this machine may do in the imaging environment, from the same snapshot the menu comes from. */
+function sessionFor(snapshot: CatalogueSnapshot, mac: string): Omit<ImagingSession, 'token' | 'expiresAt'> {
+  const machine = snapshot.machines.find((m) => m.mac === mac);
+  const task = snapshot.armedTasks.find((t) => t.mac === mac);
+  const base = { mac, machineId: machine?.id ?? null, hostname: machine?.hostname ?? null };
+  if (task) {
+    return {
+      ...base,
+      modes: [task.kind],
+      deploymentId: task.deploymentId,
+      masterIds: task.masterId ? [task.masterId] : [],
+      postImagingScript: task.postImagingScript ?? [],
+    };
+  }
+  if (!machine) return { ...base, modes: ['register'], deploymentId: null, masterIds: [], postImagingScript: [] };
+  const entity = snapshot.entities.find((e) => e.id === machine.entityId) ?? snapshot.entities[0]!;
+  const enabled = new Set(entity.bootServices.filter((s) => s.enabled).map((s) => s.kind));
+  const modes: ImagingMode[] = ['register'];
+  if (enabled.has('backup')) modes.push('backup');
+  if (enabled.has('diagnostics')) modes.push('diagnostics');
+  const masterIds = enabled.has('deploy-master') ? entity.masters.filter((m) => m.inDefaultStartupMenu && m.version > 0).map((m) => m.id) : [];
+  if (masterIds.length) modes.push('deploy');
+  return { ...base, modes, deploymentId: null, masterIds, postImagingScript: [] };
 }

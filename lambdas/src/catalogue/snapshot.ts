@@ -97,6 +97,11 @@ async function armedTasksOf(
     (d) => (d.state === 'scheduled' || d.state === 'running') && (!d.scheduledAt || d.scheduledAt <= now.toISOString()),
   );
   for (const deployment of deployments) {
+    const scriptLines: string[] = [];
+    for (const scriptId of deployment.postImagingScriptIds) {
+      const script = await store.get(tenantId, 'postImagingScript', scriptId);
+      if (script) scriptLines.push(...script.lines);
+    }
     for (const task of await listTasks(store, tenantId, deployment.id)) {
       if (task.state !== 'pending' && task.state !== 'waiting-for-boot') continue;
       const machine = machines.find((m) => m.id === task.machineId);
@@ -108,6 +113,7 @@ async function armedTasksOf(
         deploymentId: deployment.id,
         masterId: deployment.masterId,
         wakeOnLan: deployment.wakeOnLan,
+        postImagingScript: scriptLines,
       });
     }
   }

@@ -56,6 +56,8 @@ export const armedTaskSchema = z.object({
   deploymentId: idSchema('deployment').nullable(),
   masterId: idSchema('master').nullable(),
   wakeOnLan: z.boolean(),
+  /** The post-imaging script lines to run after the restore, in order (since snapshot v1, optional). */
+  postImagingScript: z.array(z.string()).optional(),
 });
 export type ArmedTask = z.infer<typeof armedTaskSchema>;
 

@@ -20,6 +20,8 @@ export interface BootScriptOptions {
   initrdPath: string;
   /** Extra kernel arguments for every imaging boot (e.g. "console=ttyS0"). */
   kernelArgs?: string;
+  /** The one-time imaging session token the edge minted for this boot (`marrow.token=`). */
+  sessionToken?: string;
 }
 
 type Mode = 'deploy' | 'backup' | 'register' | 'diagnostics';
@@ -140,6 +142,7 @@ function imagingBoot(mode: Mode, options: BootScriptOptions, mac: string | null,
     `marrow.mode=${mode}`,
     `marrow.server=${base}`,
     ...(mac ? [`marrow.mac=${ipxeToken(mac)}`] : []),
+    ...(options.sessionToken ? [`marrow.token=${ipxeToken(options.sessionToken)}`] : []),
     ...args,
     ...(options.kernelArgs ? [options.kernelArgs] : []),
   ].join(' ');

@@ -1,0 +1,179 @@
+import { Hono, type Context } from 'hono';
+import { MANIFEST_SCHEMA_VERSION, type Manifest, type PartitionImage } from '@marrow/shared';
+import type { ControlPlaneClient } from '../catalogue/control-plane-client';
+import type { ChunkStore } from '../imagecache/chunk-store';
+import { ingestStream } from '../imagecache/ingest-stream';
+import { rebuildStream } from '../imagecache/rebuild-stream';
+import { uploadCapture } from '../imagecache/upload-capture';
+import type { ImagingMode, ImagingSession, ImagingSessions } from '../tasks/imaging-sessions';
+import type { TelemetryAgent } from '../telemetry/telemetry-agent';
+
+export interface ImagingAppDeps {
+  sessions: ImagingSessions;
+  cache: ChunkStore;
+  controlPlane: ControlPlaneClient;
+  tenantId: string;
+  telemetry: () => TelemetryAgent | undefined;
+}
+
+const TOOLS = new Set<PartitionImage['tool']>(['partclone.ntfs', 'partclone.extfs', 'partclone.fat', 'partclone.btrfs', 'partclone.xfs', 'dd']);
+
+interface CaptureState {
+  partitionTable: string | null;
+  partitions: PartitionImage[];
+}
+
+/**
+ * What the imaging environment's client talks to on the edge: its session, progress
+ * reports, capture intake (partition streams cut into chunks as they arrive) and deploy
+ * streams rebuilt from the cache. Every call carries the boot's one-time session token.
+ */
+export function createImagingApp(deps: ImagingAppDeps): Hono {
+  const app = new Hono();
+  const captures = new Map<string, CaptureState>();
+
+  const session = (c: Context, mode?: ImagingMode): ImagingSession => {
+    const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const found = deps.sessions.get(token);
+    if (!found) throw new SessionError(401, 'no valid imaging session: PXE-boot the machine again');
+    if (mode && !found.modes.includes(mode)) throw new SessionError(403, `this boot was not offered "${mode}"`);
+    return found;
+  };
+  app.onError((error, c) => {
+    if (error instanceof SessionError) return c.json({ error: { message: error.message } }, error.status);
+    console.warn(`imaging: ${error.message}`);
+    return c.json({ error: { message: error.message } }, 500);
+  });
+
+  app.get('/imaging/session', (c) => {
+    const s = session(c);
+    return c.json({
+      modes: s.modes,
+      mac: s.mac,
+      hostname: s.hostname,
+      machineId: s.machineId,
+      deploymentId: s.deploymentId,
+      masterIds: s.masterIds,
+      postImagingScript: s.postImagingScript,
+    });
+  });
+
+  app.post('/imaging/progress', async (c) => {
+    const s = session(c);
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const telemetry = deps.telemetry();
+    if (s.deploymentId && s.machineId && telemetry && typeof body.state === 'string') {
+      telemetry.recordEvent({
+        type: 'task-progress',
+        deploymentId: s.deploymentId,
+        machineId: s.machineId,
+        state: body.state as never,
+        ...(body.progress ? { progress: body.progress as never } : {}),
+        ...(body.error ? { error: body.error as never } : {}),
+      });
+    }
+    return c.body(null, 204);
+  });
+
+  app.post('/imaging/capture/partition-table', async (c) => {
+    const s = session(c, 'backup');
+    const state = captures.get(s.token) ?? { partitionTable: null, partitions: [] };
+    state.partitionTable = (await c.req.text()).slice(0, 64 * 1024);
+    captures.set(s.token, state);
+    return c.body(null, 204);
+  });
+
+  app.put('/imaging/capture/partitions/:number', async (c) => {
+    const s = session(c, 'backup');
+    const number = Number(c.req.param('number'));
+    const tool = c.req.header('x-marrow-tool') as PartitionImage['tool'];
+    if (!Number.isInteger(number) || number < 1 || !TOOLS.has(tool)) throw new SessionError(400, 'a partition number and a known X-Marrow-Tool are required');
+    const body = c.req.raw.body;
+    if (!body) throw new SessionError(400, 'the partition stream is empty');
+    const result = await ingestStream(body as unknown as AsyncIterable<Uint8Array>, deps.cache);
+    const state = captures.get(s.token) ?? { partitionTable: null, partitions: [] };
+    state.partitions = state.partitions.filter((p) => p.number !== number);
+    state.partitions.push({
+      number,
+      startSector: Number(c.req.header('x-marrow-start-sector') ?? 0),
+      sizeBytes: Number(c.req.header('x-marrow-size-bytes') ?? result.streamBytes),
+      filesystem: (c.req.header('x-marrow-filesystem') ?? 'raw').slice(0, 32),
+      tool,
+      usedBytes: Number(c.req.header('x-marrow-used-bytes') ?? result.streamBytes),
+      streamBytes: result.streamBytes,
+      streamSha256: result.streamSha256,
+      chunks: result.chunks,
+    });
+    captures.set(s.token, state);
+    return c.json({ streamBytes: result.streamBytes, chunks: result.chunks.length, newChunks: result.newChunks.length });
+  });
+
+  app.post('/imaging/capture/complete', async (c) => {
+    const s = session(c, 'backup');
+    const state = captures.get(s.token);
+    if (!state?.partitionTable || !s.machineId) throw new SessionError(409, 'send the partition table and the partitions first');
+    const disk = (await c.req.json().catch(() => ({}))) as { label?: string; sizeBytes?: number; sectorSize?: number };
+    const manifest: Manifest = {
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      tenantId: deps.tenantId,
+      createdAt: new Date().toISOString(),
+      machineId: s.machineId,
+      disk: {
+        label: disk.label === 'gpt' || disk.label === 'dos' ? disk.label : 'none',
+        sizeBytes: Number(disk.sizeBytes ?? 0),
+        sectorSize: Number(disk.sectorSize ?? 512),
+        partitionTable: state.partitionTable,
+      },
+      partitions: state.partitions.sort((a, b) => a.number - b.number),
+    };
+    const report = await uploadCapture(manifest, s.machineId, `Captured ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, deps.cache, deps.controlPlane);
+    captures.delete(s.token);
+    deps.sessions.end(s.token);
+    return c.json(report);
+  });
+
+  app.get('/imaging/deploy/manifest', async (c) => {
+    const s = session(c, 'deploy');
+    const masterId = c.req.query('master') ?? s.masterIds[0];
+    if (!masterId || !s.masterIds.includes(masterId)) throw new SessionError(403, 'this boot was not offered that master');
+    return c.json(await deps.controlPlane.masterManifest(masterId));
+  });
+
+  app.get('/imaging/deploy/partitions/:number', async (c) => {
+    const s = session(c, 'deploy');
+    const masterId = c.req.query('master') ?? s.masterIds[0];
+    if (!masterId || !s.masterIds.includes(masterId)) throw new SessionError(403, 'this boot was not offered that master');
+    const manifest = await deps.controlPlane.masterManifest(masterId);
+    const partition = manifest.partitions.find((p) => p.number === Number(c.req.param('number')));
+    if (!partition) throw new SessionError(404, 'no such partition in this master');
+    const fetchMissing = async (ref: { h: string }) => {
+      const url = (await deps.controlPlane.chunkDownloadUrls([ref.h])).get(ref.h);
+      const response = await fetch(url!);
+      if (!response.ok) throw new Error(`chunk ${ref.h}: the archive answered ${response.status}`);
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const stream = rebuildStream(partition.chunks, deps.cache, fetchMissing);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await stream.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await stream.return(undefined);
+      },
+    });
+    return c.body(body, 200, { 'content-type': 'application/octet-stream', 'content-length': String(partition.streamBytes), 'x-marrow-stream-sha256': partition.streamSha256 });
+  });
+
+  return app;
+}
+
+class SessionError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}

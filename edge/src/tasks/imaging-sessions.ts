@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+
+export type ImagingMode = 'deploy' | 'backup' | 'register' | 'diagnostics';
+
+/** What one PXE boot into the imaging environment may do, bound to one machine. */
+export interface ImagingSession {
+  token: string;
+  mac: string;
+  modes: ImagingMode[];
+  machineId: string | null;
+  hostname: string | null;
+  deploymentId: string | null;
+  /** Masters this boot may deploy: the armed task's, or those of the menu it was shown. */
+  masterIds: string[];
+  postImagingScript: string[];
+  expiresAt: number;
+}
+
+/**
+ * One-time tokens for imaging sessions (design §6): the edge mints one each time it renders a
+ * boot script that can start the imaging environment, and the client presents it on every
+ * call. A token only opens what that boot was offered (e.g. a deploy of that master to that
+ * machine) and lapses after a few hours. Kept in memory: after an edge restart a machine
+ * simply PXE-boots again.
+ */
+export class ImagingSessions {
+  private readonly sessions = new Map<string, ImagingSession>();
+
+  constructor(
+    private readonly lifetimeMs = 6 * 3600 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  mint(session: Omit<ImagingSession, 'token' | 'expiresAt'>): ImagingSession {
+    this.sweep();
+    const full = { ...session, token: randomBytes(18).toString('base64url'), expiresAt: this.now() + this.lifetimeMs };
+    this.sessions.set(full.token, full);
+    return full;
+  }
+
+  get(token: string | undefined): ImagingSession | undefined {
+    if (!token) return undefined;
+    const session = this.sessions.get(token);
+    if (!session) return undefined;
+    if (session.expiresAt < this.now()) {
+      this.sessions.delete(token);
+      return undefined;
+    }
+    return session;
+  }
+
+  end(token: string): void {
+    this.sessions.delete(token);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [token, session] of this.sessions) if (session.expiresAt < now) this.sessions.delete(token);
+  }
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEdgeConfig } from '../../edge/src/config/edge-config';
+import type { RunningEdge } from '../../edge/src/daemon';
+import { startLocalHost, type LocalHost } from '../../lambdas/src/local/local-host';
+import { startLocalEdge } from '../../lambdas/src/local/local-edge';
+import { mixedDiskData } from '../../bench/support/mixed-disk-data';
+
+/**
+ * The imaging environment's conversation with the edge, over HTTP as the client has it:
+ * a backup captured partition by partition becomes a ready backup image in the cloud; once
+ * promoted to a master in the default startup menu, another boot deploys it back byte for byte.
+ */
+let dir: string;
+let host: LocalHost;
+let edge: RunningEdge;
+let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const MAC = '52:54:00:66:00:01';
+const disk = mixedDiskData(12 << 20);
+
+async function bootToken(mac: string): Promise<string> {
+  const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
+  const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
+  if (!token) throw new Error(`no session token in:\n${script}`);
+  return token;
+}
+
+const call = (token: string, method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) =>
+  fetch(`${edge.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body !== undefined ? { body } : {}) });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'marrow-imaging-'));
+  host = await startLocalHost({
+    dataDir: join(dir, 'host'),
+    host: '127.0.0.1',
+    port: 0,
+    mqttPort: 0,
+    mqttWsPort: 0,
+    tableName: 'catalogue',
+    bucket: 'masters',
+    version: 'test',
+    adminPassword: 'a long test password',
+  });
+  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
+    dataDir: join(dir, 'edge'),
+    http: { address: '127.0.0.1', port: 0 },
+    tftp: { enabled: false },
+    snapshotPollSeconds: 3600,
+  }));
+  const tenantId = host.firstStart!.tenantId;
+  const token = (await (await fetch(`${host.apiUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'a long test password' }),
+  })).json()).token;
+  admin = async (method, path, body) => {
+    const response = await fetch(`${host.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'x-marrow-tenant': tenantId, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const general = (await admin('get', '/v1/entities')).body.items[0].id;
+  await admin('post', '/v1/machines', { entityId: general, mac: MAC, hostname: 'ref-pc' });
+  await edge.sync.syncNow();
+});
+
+afterAll(async () => {
+  await edge?.close();
+  await host?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('imaging sessions on the edge', () => {
+  let backupImageId: string;
+
+  it('refuses calls without a session, and what the boot was not offered', async () => {
+    expect((await call('nope', 'GET', '/imaging/session')).status).toBe(401);
+    const unknown = await bootToken('52:54:00:66:00:99');
+    expect(await (await call(unknown, 'GET', '/imaging/session')).json()).toMatchObject({ modes: ['register'], machineId: null });
+    expect((await call(unknown, 'POST', '/imaging/capture/partition-table', 'label: dos')).status).toBe(403);
+    expect((await call(unknown, 'GET', '/imaging/deploy/manifest')).status).toBe(403);
+  });
+
+  it('captures a disk partition by partition into a ready backup image', async () => {
+    const token = await bootToken(MAC);
+    const session = await (await call(token, 'GET', '/imaging/session')).json();
+    expect(session).toMatchObject({ hostname: 'ref-pc', modes: ['register', 'backup'] });
+    expect((await call(token, 'POST', '/imaging/capture/partition-table', 'label: dos\nunit: sectors\n/dev/vda1 : start=2048, size=24576, type=7\n')).status).toBe(204);
+    const put = await call(token, 'PUT', '/imaging/capture/partitions/1', disk, {
+      'x-marrow-tool': 'dd',
+      'x-marrow-filesystem': 'raw',
+      'x-marrow-start-sector': '2048',
+      'x-marrow-size-bytes': String(disk.length),
+    });
+    expect(await put.json()).toMatchObject({ streamBytes: disk.length });
+    const done = await call(token, 'POST', '/imaging/capture/complete', JSON.stringify({ label: 'dos', sizeBytes: 16 << 20, sectorSize: 512 }), { 'content-type': 'application/json' });
+    expect(done.status).toBe(200);
+    backupImageId = (await done.json()).backupImageId;
+    const backup = (await admin('get', `/v1/backup-images/${backupImageId}`)).body;
+    expect(backup).toMatchObject({ state: 'ready', sizeBytes: disk.length });
+    expect(backup.compressedSizeBytes).toBeGreaterThan(0);
+    // The session is spent.
+    expect((await call(token, 'GET', '/imaging/session')).status).toBe(401);
+  });
+
+  it('deploys the promoted master back, byte for byte, from the edge cache', async () => {
+    const master = (await admin('post', `/v1/backup-images/${backupImageId}/promote`, { inDefaultStartupMenu: true })).body;
+    await edge.sync.syncNow();
+    const token = await bootToken(MAC);
+    const session = await (await call(token, 'GET', '/imaging/session')).json();
+    expect(session.modes).toContain('deploy');
+    expect(session.masterIds).toEqual([master.id]);
+    const manifest = await (await call(token, 'GET', `/imaging/deploy/manifest?master=${master.id}`)).json();
+    expect(manifest.disk.partitionTable).toContain('/dev/vda1');
+    const stream = await call(token, 'GET', `/imaging/deploy/partitions/1?master=${master.id}`);
+    const bytes = Buffer.from(await stream.arrayBuffer());
+    expect(bytes.length).toBe(disk.length);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(stream.headers.get('x-marrow-stream-sha256'));
+    expect(bytes.equals(disk)).toBe(true);
+    expect((await call(token, 'GET', '/imaging/deploy/manifest?master=ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P')).status).toBe(403);
+  });
+});
