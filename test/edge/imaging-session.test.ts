@@ -91,7 +91,7 @@ describe('imaging sessions on the edge', () => {
     const session = await (await call(token, 'GET', '/imaging/session')).json();
     expect(session).toMatchObject({ hostname: 'ref-pc', modes: ['register', 'backup'] });
     expect((await call(token, 'POST', '/imaging/capture/partition-table', 'label: dos\nunit: sectors\n/dev/vda1 : start=2048, size=24576, type=7\n')).status).toBe(204);
-    const put = await call(token, 'PUT', '/imaging/capture/partitions/1', disk, {
+    const put = await call(token, 'PUT', '/imaging/capture/partitions/1', new Uint8Array(disk), {
       'x-marrow-tool': 'dd',
       'x-marrow-filesystem': 'raw',
       'x-marrow-start-sector': '2048',
