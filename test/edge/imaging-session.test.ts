@@ -125,3 +125,27 @@ describe('imaging sessions on the edge', () => {
     expect((await call(token, 'GET', '/imaging/deploy/manifest?master=ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P')).status).toBe(403);
   });
 });
+
+describe('progress of a deployment from the imaging environment', () => {
+  it('turns the client step reports into the task states the portal shows', async () => {
+    const masters = (await admin('get', '/v1/masters')).body.items;
+    const machines = (await admin('get', '/v1/machines')).body.items;
+    const deployment = (await admin('post', '/v1/deployments', { masterId: masters[0].id, machineIds: [machines[0].id] })).body;
+    await edge.sync.syncNow();
+    const token = await bootToken(MAC);
+    const report = (body: unknown) => call(token, 'POST', '/imaging/progress', JSON.stringify(body), { 'content-type': 'application/json' });
+    await report({ phase: 'deploy-partition-1', bytesDone: 6 << 20, bytesTotal: 12 << 20, rateBytesPerSecond: 3e7, state: 'running' });
+    await report({ phase: 'deploy-partition-1', bytesDone: 12 << 20, bytesTotal: 12 << 20, rateBytesPerSecond: 3e7, state: 'done' });
+    await report({ phase: 'post-imaging', bytesDone: 1, bytesTotal: 3, rateBytesPerSecond: 0, state: 'running' });
+    await report({ phase: 'deploy', bytesDone: 0, bytesTotal: 0, rateBytesPerSecond: 0, state: 'done' });
+    const deadline = Date.now() + 15_000;
+    let task: { state: string; progress: { phase: string } | null } | undefined;
+    while (Date.now() < deadline) {
+      task = (await admin('get', `/v1/deployments/${deployment.id}/tasks`)).body.items[0];
+      if (task?.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(task).toMatchObject({ state: 'done', progress: { phase: 'report' } });
+    expect((await admin('get', `/v1/deployments/${deployment.id}`)).body.state).toBe('finished');
+  });
+});

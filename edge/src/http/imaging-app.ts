@@ -1,5 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { MANIFEST_SCHEMA_VERSION, type Manifest, type PartitionImage } from '@marrow/shared';
+import {
+  MANIFEST_SCHEMA_VERSION,
+  taskErrorSchema,
+  taskProgressSchema,
+  type DeploymentTaskState,
+  type TaskProgress,
+  type Manifest,
+  type PartitionImage,
+} from '@marrow/shared';
 import type { ControlPlaneClient } from '../catalogue/control-plane-client';
 import type { ChunkStore } from '../imagecache/chunk-store';
 import { ingestStream } from '../imagecache/ingest-stream';
@@ -62,15 +70,9 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     const s = session(c);
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const telemetry = deps.telemetry();
-    if (s.deploymentId && s.machineId && telemetry && typeof body.state === 'string') {
-      telemetry.recordEvent({
-        type: 'task-progress',
-        deploymentId: s.deploymentId,
-        machineId: s.machineId,
-        state: body.state as never,
-        ...(body.progress ? { progress: body.progress as never } : {}),
-        ...(body.error ? { error: body.error as never } : {}),
-      });
+    if (s.deploymentId && s.machineId && telemetry) {
+      const report = taskReportFrom(body, s.modes);
+      telemetry.recordEvent({ type: 'task-progress', deploymentId: s.deploymentId, machineId: s.machineId, ...report });
     }
     return c.body(null, 204);
   });
@@ -176,4 +178,32 @@ class SessionError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The client reports steps in its own words ({phase: "deploy-partition-2", state: "running"};
+ * {phase: "deploy", state: "done"} when the whole job is over; an error with its log tail).
+ * The edge turns them into the task's state and progress as the contract defines them.
+ */
+export function taskReportFrom(
+  body: Record<string, unknown>,
+  modes: readonly ImagingMode[],
+): { state: DeploymentTaskState; progress?: TaskProgress; error?: { message: string; logTail: string } } {
+  const phase = typeof body.phase === 'string' ? body.phase : '';
+  const error = taskErrorSchema.safeParse(body.error);
+  if (error.success || body.state === 'failed') {
+    return { state: 'failed', error: error.success ? error.data : { message: `failed during ${phase || 'imaging'}`, logTail: '' } };
+  }
+  const finished = body.state === 'done' && (modes as readonly string[]).includes(phase);
+  const taskPhase: TaskProgress['phase'] =
+    /partition-table/.test(phase) ? 'partition-table' : /deploy-partition|restore/.test(phase) ? 'restore' : /post/.test(phase) ? 'post-scripts' : finished ? 'report' : 'boot';
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+  const progress = taskProgressSchema.safeParse({
+    phase: taskPhase,
+    bytesDone: Math.round(number(body.bytesDone)),
+    bytesTotal: Math.round(number(body.bytesTotal)),
+    rateBytesPerSecond: number(body.rateBytesPerSecond),
+  });
+  const state: DeploymentTaskState = finished ? 'done' : taskPhase === 'post-scripts' ? 'post-scripts' : 'imaging';
+  return { state, ...(progress.success ? { progress: progress.data } : {}) };
 }
