@@ -2,11 +2,13 @@ import { Tags, type App } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
 import { EdgeLinkStack } from './edge-link-stack';
+import { PortalStack } from './portal-stack';
 
 export interface MarrowStacks {
   readonly data: DataStack;
   readonly edgeLink: EdgeLinkStack;
   readonly api: ApiStack;
+  readonly portal: PortalStack;
 }
 
 /**
@@ -28,6 +30,13 @@ export function addMarrowStacks(app: App): MarrowStacks {
     mastersBucket: data.mastersBucket,
     edgeLink: edgeLink.binding,
   });
+  const portal = new PortalStack(app, 'MarrowPortal', {
+    description: 'Marrow: web portal (S3 + CloudFront), with the API under /v1 on the same origin',
+    apiId: api.httpApi.api.apiId,
+    userPoolClientId: api.users.portalClient.userPoolClientId,
+    // Tests point this at a fixture; `cdk synth` uses web/dist (or deploys a placeholder without it).
+    portalDir: app.node.tryGetContext('marrow:portalDir') as string | undefined,
+  });
   Tags.of(app).add('project', 'marrow');
-  return { data, edgeLink, api };
+  return { data, edgeLink, api, portal };
 }

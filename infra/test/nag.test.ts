@@ -42,7 +42,7 @@ describe('cdk-nag AwsSolutions', () => {
     const { violations } = checks.validateScope(built.app);
     expect(violations.filter((v) => v.severity === 'error')).toEqual([]);
     expect(violations.filter((v) => v.severity === 'warning')).toEqual([]);
-    for (const stack of [built.data, built.edgeLink, built.api]) {
+    for (const stack of [built.data, built.edgeLink, built.api, built.portal]) {
       expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
@@ -81,6 +81,22 @@ describe('cdk-nag AwsSolutions', () => {
       'MarrowEdgeLink/EdgeMessages/Function AwsSolutions-L1',
       'MarrowEdgeLink/EdgeMessages/DeadLetters AwsSolutions-SQS3',
       expect.stringMatching(/^MarrowEdgeLink\/EdgeMessages\/Role AwsSolutions-IAM5\[Resource::\{.*CatalogueTable.*\}\/index\/\*\]$/),
+      // The portal: its log bucket, the distribution (no geo restriction, no WAF yet, default
+      // certificate), and CDK's BucketDeployment handler (runs only during deployments).
+      'MarrowPortal/Site/Logs AwsSolutions-S1',
+      'MarrowPortal/Site/Distribution AwsSolutions-CFR1',
+      'MarrowPortal/Site/Distribution AwsSolutions-CFR2',
+      'MarrowPortal/Site/Distribution AwsSolutions-CFR4',
+      ...[
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-L1',
+      ].map((id) => `MarrowPortal/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C ${id}`),
+      ...[
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::<SiteBucket978D4AEB.Arn>/*]',
+        ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => `AwsSolutions-IAM5[Action::${a}]`),
+      ].map((id) => `MarrowPortal/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/ServiceRole/DefaultPolicy ${id}`),
     ];
     const actual = acks.map((a) => `${a.path} ${a.id}`);
     expect(actual).toHaveLength(expected.length);

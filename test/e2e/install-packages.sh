@@ -21,8 +21,9 @@ set -euo pipefail
 #   iproute2  -> ip        (network namespaces, pxe-boot.test.ts)
 #   (also used by proxydhcp-netns.test.ts: dnsmasq-base as the site DHCP, busybox-static for
 #    udhcpc, iproute2 for namespaces; and by wake-on-lan.test.ts: iproute2)
-PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2"
-NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip"
+#   mosquitto -> mosquitto (an MQTT 3.1.1 broker that is not aedes, mosquitto.test.ts)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2 mosquitto"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip mosquitto"
 
 missing=0
 for need in $NEEDED; do
