@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   const config = readLocalHostConfig(process.env);
   const host = await startLocalHost(config);
   console.log(`Marrow local host is running (data in ${config.dataDir})`);
+  console.log(`  Portal       ${host.apiUrl}/`);
   console.log(`  API          ${host.apiUrl}/v1   (OpenAPI: ${host.apiUrl}/v1/openapi.json)`);
   console.log(`  MQTT broker  ${host.mqttUrl}`);
   if (host.edge) {
