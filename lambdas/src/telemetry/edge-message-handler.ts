@@ -47,18 +47,20 @@ export async function handleEdgeMessage(deps: EdgeMessageDeps, topic: string, pa
     return 'rejected';
   }
   const message = parsed.data;
-  if (!(await deps.store.get(tenantId, 'imagingServer', imagingServerId))) {
+  if (!(await knownServer(deps.store, tenantId, imagingServerId))) {
     log({ level: 'warn', message: 'message from an unknown imaging server', topic });
     return 'ignored';
   }
   const now = deps.clock();
+  // Health is the bulk of the traffic and is idempotent by itself (only a newer report
+  // replaces the last), so it skips the apply-once claim: two round trips instead of five.
+  if (message.type === 'health') {
+    if (message.report.imagingServerId !== imagingServerId) return 'rejected';
+    return (await recordHealth(deps.store, tenantId, imagingServerId, message.report, now)) ? 'applied' : 'duplicate';
+  }
   if (!(await firstDelivery(deps.store, tenantId, imagingServerId, message.id, now))) return 'duplicate';
   try {
     switch (message.type) {
-      case 'health':
-        if (message.report.imagingServerId !== imagingServerId) return 'rejected';
-        await recordHealth(deps.store, tenantId, imagingServerId, message.report, now);
-        break;
       case 'presence':
         await recordPresence(deps.store, tenantId, imagingServerId, message.state, message.sentAt, now);
         break;
@@ -86,12 +88,43 @@ async function healthRecord(store: CatalogueStore, tenantId: string, imagingServ
   }
 }
 
-async function recordHealth(store: CatalogueStore, tenantId: string, imagingServerId: string, report: HealthReport, now: Date) {
-  await healthRecord(store, tenantId, imagingServerId, now);
-  await updateRecord(store, tenantId, 'imagingServerHealth', imagingServerId, now, (h) =>
-    // Reports may arrive out of order after an outage: only a newer one replaces the last.
-    h.lastReport && h.lastReport.sentAt >= report.sentAt ? h : { ...h, lastReport: report },
-  );
+/** Stores a report if it is newer than the stored one; false when it is not (a duplicate or a late one). */
+async function recordHealth(store: CatalogueStore, tenantId: string, imagingServerId: string, report: HealthReport, now: Date): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.get(tenantId, 'imagingServerHealth', imagingServerId);
+    if (current?.lastReport && current.lastReport.sentAt >= report.sentAt) return false;
+    try {
+      if (!current) {
+        await store.create(tenantId, 'imagingServerHealth', imagingServerId, { ...newMeta(tenantId, now), imagingServerId, lastReport: report, offlineSince: null });
+      } else {
+        const next = { ...current, lastReport: report, version: current.version + 1, updatedAt: now.toISOString() };
+        await store.replace(tenantId, 'imagingServerHealth', imagingServerId, next, current.version);
+      }
+      return true;
+    } catch (error) {
+      // A concurrent write (the last will, another report): read again and decide again.
+      if (!(error instanceof ConflictError) || attempt >= 4) throw error;
+    }
+  }
+}
+
+/**
+ * Imaging servers known to exist, remembered for a minute: every message checks its sender,
+ * and a revoked server is cut off at the broker anyway (its credential or certificate stops
+ * working), so a short cache costs no safety.
+ */
+const knownServers = new Map<string, number>();
+const KNOWN_SERVER_MS = 60_000;
+
+async function knownServer(store: CatalogueStore, tenantId: string, imagingServerId: string): Promise<boolean> {
+  const key = `${tenantId}/${imagingServerId}`;
+  const until = knownServers.get(key);
+  if (until && until > Date.now()) return true;
+  const server = await store.get(tenantId, 'imagingServer', imagingServerId);
+  if (!server) return false;
+  if (knownServers.size > 100_000) knownServers.clear();
+  knownServers.set(key, Date.now() + KNOWN_SERVER_MS);
+  return true;
 }
 
 async function recordPresence(store: CatalogueStore, tenantId: string, imagingServerId: string, state: 'online' | 'offline', sentAt: string, now: Date) {
