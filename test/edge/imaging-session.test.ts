@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
-import { startLocalHost, type LocalHost } from '../../lambdas/src/local/local-host';
+import type { LocalHost } from '../../lambdas/src/local/local-host';
+import { startTestStack, type AdminCall } from '../support/local-stack';
 import { startLocalEdge } from '../../lambdas/src/local/local-edge';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 
@@ -17,7 +18,7 @@ import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 let dir: string;
 let host: LocalHost;
 let edge: RunningEdge;
-let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let admin: AdminCall;
 const MAC = '52:54:00:66:00:01';
 const disk = mixedDiskData(12 << 20);
 
@@ -33,37 +34,13 @@ const call = (token: string, method: string, path: string, body?: BodyInit, head
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'marrow-imaging-'));
-  host = await startLocalHost({
-    dataDir: join(dir, 'host'),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    mqttWsPort: 0,
-    tableName: 'catalogue',
-    bucket: 'masters',
-    version: 'test',
-    adminPassword: 'a long test password',
-  });
+  ({ host, admin } = await startTestStack(dir));
   edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
     dataDir: join(dir, 'edge'),
     http: { address: '127.0.0.1', port: 0 },
     tftp: { enabled: false },
     snapshotPollSeconds: 3600,
   }));
-  const tenantId = host.firstStart!.tenantId;
-  const token = (await (await fetch(`${host.apiUrl}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'a long test password' }),
-  })).json()).token;
-  admin = async (method, path, body) => {
-    const response = await fetch(`${host.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'x-marrow-tenant': tenantId, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: await response.json() };
-  };
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   await admin('post', '/v1/machines', { entityId: general, mac: MAC, hostname: 'ref-pc' });
   await edge.sync.syncNow();

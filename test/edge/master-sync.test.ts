@@ -11,7 +11,8 @@ import { ingestStream } from '../../edge/src/imagecache/ingest-stream';
 import { syncMaster } from '../../edge/src/imagecache/master-sync';
 import { rebuildStream } from '../../edge/src/imagecache/rebuild-stream';
 import { uploadCapture } from '../../edge/src/imagecache/upload-capture';
-import { startLocalHost, type LocalHost } from '../../lambdas/src/local/local-host';
+import type { LocalHost } from '../../lambdas/src/local/local-host';
+import { startTestStack, type AdminCall } from '../support/local-stack';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 
 /**
@@ -22,7 +23,7 @@ import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 let dir: string;
 let host: LocalHost;
 let controlPlane: ControlPlaneClient;
-let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let admin: AdminCall;
 let machineId: string;
 let tenantId: string;
 
@@ -60,31 +61,7 @@ async function promote(backupImageId: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'marrow-sync-'));
-  host = await startLocalHost({
-    dataDir: join(dir, 'host'),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    mqttWsPort: 0,
-    tableName: 'catalogue',
-    bucket: 'masters',
-    version: 'test',
-    adminPassword: 'a long test password',
-  });
-  tenantId = host.firstStart!.tenantId;
-  const token = (await (await fetch(`${host.apiUrl}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'a long test password' }),
-  })).json()).token;
-  admin = async (method, path, body) => {
-    const response = await fetch(`${host.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'x-marrow-tenant': tenantId, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: await response.json() };
-  };
+  ({ host, admin, tenantId } = await startTestStack(dir));
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   machineId = (await admin('post', '/v1/machines', { entityId: general, mac: '52:54:00:55:00:01', hostname: 'ref-pc' })).body.id;
   const server = await admin('post', '/v1/imaging-servers', { entityId: general, name: 'site-edge' });

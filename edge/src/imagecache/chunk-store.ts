@@ -1,7 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { chunkPath } from '@marrow/shared';
+import { writeFileAtomic } from '../catalogue/atomic-file';
 
 interface Entry {
   size: number;
@@ -66,21 +66,7 @@ export class ChunkStore {
     }
     const path = join(this.root, chunkPath(hash));
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    const file = await open(temporary, 'wx');
-    try {
-      await file.writeFile(compressed);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
-    const directory = await open(dirname(path), 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await writeFileAtomic(path, compressed);
     this.index(hash, compressed.length);
     await this.evict();
     return true;
