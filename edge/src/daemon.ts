@@ -80,7 +80,10 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       kernelArgs: config.imaging.kernelArgs,
       log: (message) => log.info(`HTTP: ${message}`),
     });
-    app.route('/', createImagingApp({ sessions, cache, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry }));
+    app.route(
+      '/',
+      createImagingApp({ sessions, cache, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry, onRegistered: () => sync.syncNow() }),
+    );
     const http = await listen(app.fetch, config.http.address, config.http.port);
     closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
     const httpPort = (http.address() as AddressInfo).port;

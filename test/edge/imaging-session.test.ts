@@ -103,6 +103,44 @@ describe('imaging sessions on the edge', () => {
   });
 });
 
+describe('registration from the boot menu', () => {
+  it('registers an unknown machine with its inventory, then refreshes it on the next registration', async () => {
+    const mac = '52:54:00:66:00:42';
+    const inventory = {
+      mac,
+      vendor: 'QEMU',
+      model: 'Standard PC (i440FX + PIIX, 1996)',
+      serial: '',
+      biosVersion: '1.16.2-debian',
+      uuid: '4c4c4544-0031-3410-8052-b3c04f4e4432',
+      cpu: 'QEMU Virtual CPU version 2.5+',
+      cpuCount: 1,
+      memoryBytes: 536870912,
+      disks: [{ name: 'vda', sizeBytes: 67108864, model: '', removable: 0, rotational: 1 }],
+      nics: [{ name: 'eth0', mac }],
+    };
+    const first = await call(await bootToken(mac), 'POST', '/imaging/register', JSON.stringify(inventory), { 'content-type': 'application/json' });
+    expect(first.status).toBe(200);
+    const registered = await first.json();
+    expect(registered).toMatchObject({ created: true, machine: { hostname: 'pc-660042', mac, uuid: inventory.uuid } });
+    expect(registered.machine.inventory).toEqual({
+      manufacturer: 'QEMU',
+      model: 'Standard PC (i440FX + PIIX, 1996)',
+      biosVersion: '1.16.2-debian',
+      cpu: 'QEMU Virtual CPU version 2.5+',
+      memoryBytes: 536870912,
+      disks: [{ name: 'vda', sizeBytes: 67108864 }],
+    });
+    // The edge synced: the machine's next boot gets its entity's menu, not "Register this machine".
+    const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}`)).text();
+    expect(script).toContain('menu Marrow - General - pc-660042');
+    const again = await call(await bootToken(mac), 'POST', '/imaging/register', JSON.stringify({ ...inventory, memoryBytes: 1073741824 }), {
+      'content-type': 'application/json',
+    });
+    expect(await again.json()).toMatchObject({ created: false, machine: { id: registered.machine.id, inventory: { memoryBytes: 1073741824 } } });
+  });
+});
+
 describe('progress of a deployment from the imaging environment', () => {
   it('turns the client step reports into the task states the portal shows', async () => {
     const masters = (await admin('get', '/v1/masters')).body.items;

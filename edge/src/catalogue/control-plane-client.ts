@@ -55,6 +55,10 @@ export class ControlPlaneClient {
     };
   }
 
+  async registerMachine(registration: { mac: string; uuid?: string | null; inventory: Record<string, unknown> }): Promise<{ machine: { id: string; hostname: string }; created: boolean }> {
+    return (await this.call('POST', '/v1/edge/machines', registration)) as { machine: { id: string; hostname: string }; created: boolean };
+  }
+
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     let response: Response;
     try {

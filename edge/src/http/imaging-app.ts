@@ -22,6 +22,8 @@ export interface ImagingAppDeps {
   controlPlane: ControlPlaneClient;
   tenantId: string;
   telemetry: () => TelemetryAgent | undefined;
+  /** Called after a registration, so the next boot of that machine already sees it (a snapshot sync). */
+  onRegistered?: () => Promise<void>;
 }
 
 const TOOLS = new Set<PartitionImage['tool']>(['partclone.ntfs', 'partclone.extfs', 'partclone.fat', 'partclone.btrfs', 'partclone.xfs', 'dd']);
@@ -75,6 +77,15 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       telemetry.recordEvent({ type: 'task-progress', deploymentId: s.deploymentId, machineId: s.machineId, ...report });
     }
     return c.body(null, 204);
+  });
+
+  app.post('/imaging/register', async (c) => {
+    const s = session(c, 'register');
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const result = await deps.controlPlane.registerMachine({ mac: s.mac, uuid: uuidOf(body.uuid), inventory: inventoryFrom(body) });
+    await deps.onRegistered?.().catch(() => undefined);
+    deps.sessions.end(s.token);
+    return c.json(result);
   });
 
   app.post('/imaging/capture/partition-table', async (c) => {
@@ -206,4 +217,29 @@ export function taskReportFrom(
   });
   const state: DeploymentTaskState = finished ? 'done' : taskPhase === 'post-scripts' ? 'post-scripts' : 'imaging';
   return { state, ...(progress.success ? { progress: progress.data } : {}) };
+}
+
+/** The client's inventory (lib/common.sh inventory_json) in the catalogue's words; what does not fit is dropped. */
+function inventoryFrom(body: Record<string, unknown>): Record<string, unknown> {
+  const text = (value: unknown, max: number) => (typeof value === 'string' && value.trim() ? value.replace(/[\p{Cc}]/gu, ' ').trim().slice(0, max) : undefined);
+  const disks = Array.isArray(body.disks)
+    ? body.disks
+        .filter((d): d is { name: unknown; sizeBytes: unknown } => typeof d === 'object' && d !== null)
+        .map((d) => ({ name: text(d.name, 64) ?? 'disk', sizeBytes: typeof d.sizeBytes === 'number' && d.sizeBytes >= 0 ? Math.floor(d.sizeBytes) : 0 }))
+        .slice(0, 64)
+    : undefined;
+  const inventory: Record<string, unknown> = {
+    manufacturer: text(body.vendor, 100),
+    model: text(body.model, 100),
+    serialNumber: text(body.serial, 100),
+    biosVersion: text(body.biosVersion, 100),
+    cpu: text(body.cpu, 200),
+    memoryBytes: typeof body.memoryBytes === 'number' && body.memoryBytes >= 0 ? Math.floor(body.memoryBytes) : undefined,
+    disks,
+  };
+  return Object.fromEntries(Object.entries(inventory).filter(([, v]) => v !== undefined));
+}
+
+function uuidOf(value: unknown): string | null {
+  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value.toLowerCase() : null;
 }

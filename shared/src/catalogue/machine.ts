@@ -16,7 +16,8 @@ export const machineInventorySchema = z.strictObject({
 });
 export type MachineInventory = z.infer<typeof machineInventorySchema>;
 
-const uuidSchema = z.uuid('must be an SMBIOS UUID like 4c4c4544-0031-3410-8052-b3c04f4e4432');
+// SMBIOS UUIDs often ignore RFC 4122's version and variant bits: any 8-4-4-4-12 hex form is accepted.
+const uuidSchema = z.guid('must be an SMBIOS UUID like 4c4c4544-0031-3410-8052-b3c04f4e4432');
 
 /** A computer known by its MAC address, registered with a hostname, in one entity. */
 export const machineSchema = recordMetaSchema.extend({

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { catalogueSnapshotSchema, commandSchema, idSchema } from '@marrow/shared';
+import {
+  catalogueSnapshotSchema,
+  commandSchema,
+  hostnameSchema,
+  idSchema,
+  machineInventorySchema,
+  machineSchema,
+  macSchema,
+} from '@marrow/shared';
+import { registerFromEdge } from '../../catalogue/edge-registration';
 import { listAll } from '../../ports/catalogue-store';
 import { enrolImagingServer, issueEnrolmentCode } from '../../catalogue/enrolment';
 import { buildSnapshot } from '../../catalogue/snapshot';
@@ -53,6 +62,21 @@ export const edgeRoutes = [
       const mqtt = await deps.mqttIdentities?.issue(enrolled.tenantId, enrolled.imagingServerId, enrolled.credential);
       return { ...enrolled, ...(mqtt ? { mqtt } : {}) };
     },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/machines',
+    summary: 'Register a machine that chose "Register this machine" (or refresh its inventory if it is known)',
+    tag,
+    access: 'edge',
+    body: z.strictObject({
+      mac: macSchema,
+      hostname: hostnameSchema.optional(),
+      uuid: z.guid().nullable().optional(),
+      inventory: machineInventorySchema.default({}),
+    }),
+    response: z.object({ machine: machineSchema, created: z.boolean() }),
+    handle: ({ deps, edge, body }) => registerFromEdge(deps, edge, body),
   }),
   route({
     method: 'get',

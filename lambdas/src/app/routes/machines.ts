@@ -1,7 +1,7 @@
-import { machineCreateSchema, machineSchema, machineUpdateSchema, type Machine } from '@marrow/shared';
-import { ConflictError } from '../../errors/marrow-error';
+import { machineCreateSchema, machineSchema, machineUpdateSchema } from '@marrow/shared';
 import { listAll } from '../../ports/catalogue-store';
-import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
+import { applyPatch, getOrNotFound, updateRecord } from '../../catalogue/records';
+import { createMachine } from '../../catalogue/machines';
 import { describeDeployments, refuseIfUsed, unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
@@ -21,27 +21,7 @@ export const machineRoutes = [
     response: machineSchema,
     handle: async ({ deps, tenantId, body }) => {
       await getOrNotFound(deps.store, tenantId, 'entity', body.entityId, 'body.entityId');
-      const machine: Machine = { ...newMeta(tenantId, deps.clock()), id: deps.newId('machine'), ...body, lastSeenAt: null };
-      // A MAC address names one machine per tenant: claim it before the record exists.
-      const owner = await deps.store.claimUnique(tenantId, 'mac', machine.mac, machine.id);
-      if (owner) {
-        const existing = await deps.store.get(tenantId, 'machine', owner);
-        if (existing) {
-          throw new ConflictError(`MAC address ${machine.mac} is already registered as machine "${existing.hostname}" (${existing.id})`);
-        }
-        // A stale claim left by an interrupted registration: take it over.
-        await deps.store.releaseUnique(tenantId, 'mac', machine.mac, owner);
-        if (await deps.store.claimUnique(tenantId, 'mac', machine.mac, machine.id)) {
-          throw new ConflictError(`MAC address ${machine.mac} is being registered concurrently; try again`);
-        }
-      }
-      try {
-        await deps.store.create(tenantId, 'machine', machine.id, machine);
-      } catch (error) {
-        await deps.store.releaseUnique(tenantId, 'mac', machine.mac, machine.id);
-        throw error;
-      }
-      return machine;
+      return createMachine(deps, tenantId, body);
     },
   }),
   getRoute({ path: '/v1/machines', kind: 'machine', schema: machineSchema, summary: 'Get a machine', tag }),
