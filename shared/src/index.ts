@@ -24,3 +24,4 @@ export * from './boot/render-boot-script';
 export * from './telemetry/topics';
 export * from './telemetry/messages';
 export * from './imaging/manifest';
+export * from './telemetry/mqtt-identity';

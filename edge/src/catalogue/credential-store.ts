@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { mqttIdentitySchema } from '@marrow/shared';
 import { writeFileAtomic } from './atomic-file';
 
 /** What `marrow-edge enroll` stores: who this edge is and how it talks to the control plane. */
@@ -13,16 +14,7 @@ export const edgeIdentitySchema = z.object({
   name: z.string(),
   enrolledAt: z.string(),
   /** How to reach the MQTT broker (telemetry and commands); absent if the control plane has none. */
-  mqtt: z
-    .object({
-      url: z.string(),
-      clientId: z.string(),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      certificatePem: z.string().optional(),
-      privateKey: z.string().optional(),
-    })
-    .optional(),
+  mqtt: mqttIdentitySchema.optional(),
 });
 export type EdgeIdentity = z.infer<typeof edgeIdentitySchema>;
 

@@ -1,15 +1,7 @@
-/** How an enrolled edge connects to the MQTT broker. */
-export interface MqttIdentity {
-  url: string;
-  /** IoT Core binds the policy to the client id (the thing name): the imaging server id. */
-  clientId: string;
-  /** Local broker: the imaging server id and its credential. */
-  username?: string;
-  password?: string;
-  /** IoT Core: the thing's X.509 certificate and private key (PEM), issued once at enrolment. */
-  certificatePem?: string;
-  privateKey?: string;
-}
+import type { MqttIdentityContract } from '@marrow/shared';
+
+/** How an enrolled edge connects to the MQTT broker (the enrolment contract in shared/). */
+export type MqttIdentity = MqttIdentityContract;
 
 /**
  * Gives an enrolling edge its MQTT identity and takes it away when the imaging server is

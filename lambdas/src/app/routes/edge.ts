@@ -7,6 +7,7 @@ import {
   machineInventorySchema,
   machineSchema,
   macSchema,
+  mqttIdentitySchema,
 } from '@marrow/shared';
 import { registerFromEdge } from '../../catalogue/edge-registration';
 import { listAll } from '../../ports/catalogue-store';
@@ -46,16 +47,7 @@ export const edgeRoutes = [
       imagingServerId: idSchema('imagingServer'),
       entityId: idSchema('entity'),
       name: z.string(),
-      mqtt: z
-        .object({
-          url: z.string(),
-          clientId: z.string(),
-          username: z.string().optional(),
-          password: z.string().optional(),
-          certificatePem: z.string().optional(),
-          privateKey: z.string().optional(),
-        })
-        .optional(),
+      mqtt: mqttIdentitySchema.optional(),
     }),
     handle: async ({ deps, body }) => {
       const enrolled = await enrolImagingServer(deps.store, body.code, deps.clock());
