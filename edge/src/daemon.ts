@@ -12,6 +12,7 @@ import { ImagingSessions } from './tasks/imaging-sessions';
 import { startProxyDhcp, type ProxyDhcpServer } from './proxydhcp/server';
 import { createCompositeSource, createDirectorySource, createMappedFilesSource, startTftpServer, type TftpFileSource, type TftpServer } from './tftp';
 import { WakeLog } from './tasks/wake-log';
+import { closeAll } from './lifecycle/close-all';
 import { createCommandExecutor } from './tasks/command-executor';
 import { Outbox } from './telemetry/outbox';
 import { ChunkStore } from './imagecache/chunk-store';
@@ -55,9 +56,7 @@ const IPXE_FILES = ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'ipxe.pxe', 'und
  */
 export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log: EdgeLog): Promise<RunningEdge> {
   const closers: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer();
-  };
+  const close = closeAll(closers);
   try {
     const wakeLog = new WakeLog();
     const sync = new SnapshotSync(identity, new SnapshotStore(join(config.dataDir, 'snapshot.json')), config.snapshotPollSeconds);

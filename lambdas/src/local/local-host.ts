@@ -15,6 +15,7 @@ import { createTenant } from '../catalogue/tenants';
 import { createUser } from '../catalogue/users';
 import { SYSTEM_SCOPE, type CatalogueStore } from '../ports/catalogue-store';
 import { lockDataDir } from './data-dir-lock';
+import { closeAll } from '../../../edge/src/lifecycle/close-all';
 import { startAedes } from './embedded/aedes';
 import { brokerAccess } from './broker/broker-access';
 import { aedesCommandPublisher, localMqttIdentities, subscribeToEdges } from './broker/broker-wiring';
@@ -52,9 +53,7 @@ export interface LocalHost {
  */
 export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost> {
   const closers: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer();
-  };
+  const close = closeAll(closers);
   try {
     closers.push(lockDataDir(config.dataDir));
     const region = 'us-east-1';
