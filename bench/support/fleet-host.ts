@@ -11,13 +11,14 @@ import { startProfiling, type ProfileSummary } from './fleet-profile';
 import type { HostAnswer, HostProgress, HostRequest, HostStatuses } from './fleet-protocol';
 import { enrolFleet } from './fleet-setup';
 import { subscribeToEdgesTimed, timeDynamoCalls } from './fleet-wiring';
+import type { EdgeSubscription } from '../../lambdas/src/local/broker/edge-subscription';
 
 /**
  * The fleet benchmark's host, in a child process of its own so that its CPU and memory are
  * its own. It assembles the telemetry half of lambdas/src/local/local-host.ts the same way
  * (dynalite persisted under the data directory → the DynamoDB catalogue store → aedes
  * persisted under the data directory with brokerAccess(store) as its ACLs) and subscribes
- * with fleet-wiring.ts, a timed copy of broker-wiring.ts' subscribeToEdges. The HTTP API,
+ * with the local host's EdgeSubscription, timed (fleet-wiring.ts). The HTTP API,
  * s3rver and the local edge are left out: no edge message touches them.
  *
  * Usage (by bench/fleet.bench.ts only): fork with `--import tsx`, argument {"dataDir": …,
@@ -33,7 +34,7 @@ const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.en
 await ensureCatalogueTable(client, 'catalogue');
 timeDynamoCalls(documentClient, meter);
 const store = new DynamoDbCatalogueStore({ client: documentClient, tableName: 'catalogue' });
-let subscription: { busyEdges(): number } | undefined;
+let subscription: EdgeSubscription | undefined;
 const aedes = await startAedes({
   persistenceDir: join(dataDir, 'mqtt'),
   tcpPort: 0,
@@ -65,6 +66,7 @@ async function answer(request: HostRequest): Promise<unknown> {
       return statuses(request.entityIds, request.asOf ? new Date(request.asOf) : new Date());
     case 'stop':
       await aedes.close();
+      await subscription?.drain();
       client.destroy();
       await dynalite.close();
       setImmediate(() => process.exit(0));

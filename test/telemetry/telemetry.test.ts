@@ -217,11 +217,11 @@ describe('durable delivery both ways', () => {
     expect(recorded.filter((e) => e.type === 'task-progress').map((e) => (e as { seq: number }).seq)).toEqual([0, 1, 2, 3, 4, 5]);
 
     await startHost();
-    await waitFor('the outbox to drain', async () => {
-      const task = (await api('get', `/v1/deployments/${deployment.body.id}/tasks`)).body.items[0];
-      return task?.state === 'done' ? task : undefined;
+    // The backup-captured event comes after "done": wait for every recorded event, not the task.
+    const applied = await waitFor('the outbox to drain', async () => {
+      const ids = (await listAll(host!.deps.store, tenantId, 'appliedEdgeMessage')).map((m) => m.messageId);
+      return recorded.every((event) => ids.includes(event.id)) ? ids : undefined;
     }, 30_000);
-    const applied = (await listAll(host!.deps.store, tenantId, 'appliedEdgeMessage')).map((m) => m.messageId);
     for (const event of recorded) expect(applied.filter((id) => id === event.id)).toHaveLength(1);
     const task = (await api('get', `/v1/deployments/${deployment.body.id}/tasks`)).body.items[0];
     expect(task.progress).toMatchObject({ bytesDone: 300 });

@@ -18,7 +18,8 @@ import { lockDataDir } from './data-dir-lock';
 import { closeAll } from '../../../edge/src/lifecycle/close-all';
 import { startAedes } from './embedded/aedes';
 import { brokerAccess } from './broker/broker-access';
-import { aedesCommandPublisher, localMqttIdentities, subscribeToEdges } from './broker/broker-wiring';
+import { aedesCommandPublisher, localMqttIdentities } from './broker/broker-wiring';
+import { EdgeSubscription } from './broker/edge-subscription';
 import { startDynalite } from './embedded/dynalite';
 import { startS3rver } from './embedded/s3rver';
 import type { LocalHostConfig } from './local-config';
@@ -69,13 +70,16 @@ export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost
     await ensureBucket(s3, config.bucket);
 
     const store = new DynamoDbCatalogueStore({ client: documentClient, tableName: config.tableName });
+    const edgeMessages = new EdgeSubscription({ store, clock: () => new Date(), log: (entry) => console.log(JSON.stringify(entry)) });
+    // Runs after the broker closed (closers run last first): what it took is applied before storage closes.
+    closers.push(() => edgeMessages.drain());
     const aedes = await startAedes({
       persistenceDir: join(config.dataDir, 'mqtt'),
       tcpPort: config.mqttPort,
       wsPort: config.mqttWsPort,
       host: config.host,
       ...brokerAccess(store),
-      beforeListen: (broker) => subscribeToEdges(broker, { store, clock: () => new Date(), log: (entry) => console.log(JSON.stringify(entry)) }),
+      beforeListen: (broker) => edgeMessages.subscribe(broker),
     });
     closers.push(() => aedes.close());
     const mqttUrl = `mqtt://${config.host}:${aedes.tcpPort}`;
