@@ -69,7 +69,7 @@ versions="$(apt-cache show --no-all-versions $packages 2>/dev/null | awk '/^Pack
 
 key="$( {
   sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1
-  (cd "$here/client" && find . -type f ! -name '*.test.ts' | LC_ALL=C sort | xargs sha256sum)
+  (cd "$here/client" && find . -type f ! -name '*.ts' | LC_ALL=C sort | xargs sha256sum)
   echo "$versions"
 } | sha256sum | cut -d' ' -f1)"
 
@@ -190,8 +190,8 @@ depmod -b "$root" "$kv"
 # 4. The client.
 cp "$here/client/init" "$root/init"
 mkdir -p "$root/marrow"
-(cd "$here/client" && find . -type f ! -name '*.test.ts' ! -name init | while read -r f; do mkdir -p "$root/marrow/$(dirname "$f")"; cp "$f" "$root/marrow/$f"; done)
-chmod 0755 "$root/init"; find "$root/marrow" -name '*.sh' -exec chmod 0755 {} +
+(cd "$here/client" && find . -type f ! -name '*.ts' ! -name init | while read -r f; do mkdir -p "$root/marrow/$(dirname "$f")"; cp "$f" "$root/marrow/$f"; done)
+chmod 0755 "$root/init" "$root/marrow/udhcpc.script"; find "$root/marrow" -name '*.sh' -exec chmod 0755 {} +
 
 # 5. Pack and publish (write beside, rename, stamp last).
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -6) > "$out/initrd.gz.new"

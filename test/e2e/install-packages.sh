@@ -22,8 +22,13 @@ set -euo pipefail
 #   (also used by proxydhcp-netns.test.ts: dnsmasq-base as the site DHCP, busybox-static for
 #    udhcpc, iproute2 for namespaces; and by wake-on-lan.test.ts: iproute2)
 #   mosquitto -> mosquitto (an MQTT 3.1.1 broker that is not aedes, mosquitto.test.ts)
-PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2 mosquitto"
-NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip mosquitto"
+#   ntfs-3g   -> mkntfs, ntfs-3g (builds and checks the Windows-like source disk, imaging.test.ts)
+#   fdisk     -> sfdisk    (partition tables of the test disks, imaging.test.ts)
+#   e2fsprogs -> mkfs.ext4 (the ext4 partition of the source disk, imaging.test.ts)
+#   partclone -> partclone.ntfs (import-master tests and benches)
+#   kmod      -> depmod    (edge/imaging-env/build.sh, imaging.test.ts)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2 mosquitto ntfs-3g fdisk e2fsprogs partclone kmod"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip mosquitto mkntfs ntfs-3g sfdisk mkfs.ext4 partclone.ntfs depmod"
 
 missing=0
 for need in $NEEDED; do

@@ -9,6 +9,7 @@ import { netnsUnavailableReason } from './support/netns';
 import { REPO_ROOT } from './support/netns-node';
 import {
   bootVm,
+  cleanSerial,
   createPxeNetwork,
   HTTP_PORT,
   OVMF_CODE,
@@ -140,12 +141,7 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
     });
   }
 
-  const clean = (text: string) =>
-    text
-      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-      .replace(/\x1b[()][A-Z0-9]/g, '')
-      .replace(/\r/g, '')
-      .replace(/[^\x09\x0a\x20-\x7e]/g, '');
+  const clean = cleanSerial;
 
   async function diagnostics(run: VmRun | undefined, note = ''): Promise<string> {
     return [

@@ -77,6 +77,15 @@ export function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n');
 }
 
+/** A serial console log as text: terminal escapes, carriage returns and control bytes removed. */
+export function cleanSerial(text: string): string {
+  return text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .replace(/\x1b[()][A-Z0-9]/g, '')
+    .replace(/\r/g, '')
+    .replace(/[^\x09\x0a\x20-\x7e]/g, '');
+}
+
 export async function readText(path: string): Promise<string> {
   return readFile(path, 'latin1').catch(() => '');
 }
@@ -238,6 +247,12 @@ export interface BootVmOptions {
   /** After the match: let the guest power off by itself (true), or kill QEMU at once. */
   awaitPoweroff: boolean;
   timeoutMs: number;
+  /** The VM's disk: an existing image file (used in place); default a blank 16 MiB one. */
+  disk?: string;
+  /** More QEMU arguments (e.g. `-acpitable` for an OEM licence table). */
+  qemuArgs?: string[];
+  /** Memory in MiB (default 512). */
+  memoryMiB?: number;
 }
 
 /**
@@ -250,12 +265,14 @@ export interface BootVmOptions {
 export async function bootVm(options: BootVmOptions): Promise<VmRun> {
   const { network, work, name, mac, firmware } = options;
   const serialFile = join(work, `${name}.serial.log`);
-  const disk = join(work, `${name}.disk.img`);
+  const disk = options.disk ?? join(work, `${name}.disk.img`);
   await writeFile(serialFile, '');
-  await writeFile(disk, '');
-  await truncate(disk, 16 * 1024 * 1024);
+  if (!options.disk) {
+    await writeFile(disk, '');
+    await truncate(disk, 16 * 1024 * 1024);
+  }
   const common = [
-    '-accel', 'tcg', '-m', '512', '-smp', '1', '-nographic', '-no-reboot', '-monitor', 'none',
+    '-accel', 'tcg', '-m', String(options.memoryMiB ?? 512), '-smp', '1', ...(options.qemuArgs ?? []), '-nographic', '-no-reboot', '-monitor', 'none',
     '-serial', `file:${serialFile}`,
     '-netdev', `tap,id=n0,ifname=${TAP},script=no,downscript=no`,
   ];
@@ -282,7 +299,9 @@ export async function bootVm(options: BootVmOptions): Promise<VmRun> {
     ];
   }
   const started = Date.now();
-  const child = network.lab.spawn(network.site, 'timeout', ['180', 'qemu-system-x86_64', ...args]);
+  // A backstop should this process die: QEMU never outlives the test's own timeout by much.
+  const backstop = String(Math.ceil(options.timeoutMs / 1000) + 60);
+  const child = network.lab.spawn(network.site, 'timeout', [backstop, 'qemu-system-x86_64', ...args]);
   let qemuOutput = '';
   child.stdout?.on('data', (chunk: Buffer) => (qemuOutput += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (qemuOutput += chunk.toString()));
