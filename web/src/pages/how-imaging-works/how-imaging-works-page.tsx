@@ -6,6 +6,7 @@ import Container from '@cloudscape-design/components/container';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import CopyToClipboard from '@cloudscape-design/components/copy-to-clipboard';
 import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { RouterLink } from '../../components/router-link';
 import './how-imaging-works.css';
@@ -55,7 +56,13 @@ export default function HowImagingWorksPage() {
             <Step title="Configure Windows if needed">Basic settings only, such as creating a user account; software is better installed by post-imaging scripts or your agent.</Step>
             <Step title="Run prepare-master.ps1">
               As administrator, run the <code>prepare-master.ps1</code> script of the Marrow imaging tools: it generalises Windows (sysprep) so
-              every deployed machine gets its own identity.
+              every deployed machine gets its own identity. It refuses to run while a reboot is pending or BitLocker protects the system
+              drive, cleans temporary files and logs, then runs sysprep and shuts the machine down.
+              <Box margin={{ top: 'xs' }}>
+                <Button href="/tools/prepare-master.ps1" download="prepare-master.ps1" iconName="download">
+                  Download prepare-master.ps1
+                </Button>
+              </Box>
               <Code text={PREPARE} label="Command that runs prepare-master.ps1" />
             </Step>
             <Step title="Reboot and back up">
