@@ -137,6 +137,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     if (identity.mqtt) {
       const outbox = new Outbox(join(config.dataDir, 'outbox.sqlite'));
       closers.push(() => outbox.close());
+      for (const { id, type } of outbox.interruptedCommands) log.warn(`command ${id} (${type}) was interrupted by the last stop; it runs again when redelivered`);
       telemetry = new TelemetryAgent({
         identity: { ...identity, mqtt: identity.mqtt },
         outbox,

@@ -43,4 +43,17 @@ export class ChunkDecoder {
     if (actual !== ref.h) throw new ChunkVerificationError(`chunk ${ref.h} does not match its hash (got ${actual})`);
     return data;
   }
+
+  /** Proves a cached chunk file known only by its name (no manifest at hand): it decompresses, and its SHA-256 is that name. */
+  decodeNamed(hash: string, compressed: Uint8Array): Buffer {
+    let data: Buffer;
+    try {
+      data = this.decompressor.decompress(compressed);
+    } catch (error) {
+      throw new ChunkVerificationError(`chunk ${hash} does not decompress: ${(error as Error).message}`);
+    }
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== hash) throw new ChunkVerificationError(`chunk ${hash} does not match its name (got ${actual})`);
+    return data;
+  }
 }

@@ -14,7 +14,9 @@ export interface OutboxEntry {
  * receive is written here before anything else happens, and leaves only once the broker
  * acknowledged it (MQTT PUBACK). After a disconnection — or a crash, or a power cut — the
  * queue replays in order. The same database remembers which commands were executed, so a
- * redelivered command is acknowledged but never run twice.
+ * redelivered command is acknowledged but never run twice — unless the edge died while running
+ * it (crash, power cut, SIGKILL): such a command never finished, so it runs again when the
+ * control plane redelivers it (commands are idempotent: a sync resumes, a wake repeats).
  */
 export class Outbox {
   private readonly db: Database.Database;
@@ -25,6 +27,8 @@ export class Outbox {
   private readonly claimCommand: Database.Statement;
   private readonly finishCommandStatement: Database.Statement;
   private readonly nextSeq: Database.Statement;
+  /** Commands a previous run of the edge started but never finished; released, so they run again when redelivered. */
+  readonly interruptedCommands: readonly { id: string; type: string }[];
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -56,6 +60,8 @@ export class Outbox {
     this.count = this.db.prepare('SELECT COUNT(*) AS n FROM outbox');
     this.claimCommand = this.db.prepare('INSERT OR IGNORE INTO executed_commands (id, type, executed_at) VALUES (?, ?, ?)');
     this.finishCommandStatement = this.db.prepare('UPDATE executed_commands SET result = ? WHERE id = ?');
+    // A claim without a result outlived the process that was executing it: nothing runs it now.
+    this.interruptedCommands = this.db.prepare('DELETE FROM executed_commands WHERE result IS NULL RETURNING id, type').all() as { id: string; type: string }[];
     this.nextSeq = this.db.prepare(
       'INSERT INTO task_sequences (task, seq) VALUES (?, 0) ON CONFLICT(task) DO UPDATE SET seq = seq + 1 RETURNING seq',
     );
@@ -80,7 +86,7 @@ export class Outbox {
     return (this.count.get() as { n: number }).n;
   }
 
-  /** The next sequence number of one task's events (survives restarts). */
+  /** The next sequence number of one task's events (survives restarts); the task is a deployment's or a backup request (its id). */
   taskSequence(deploymentId: string, machineId: string): number {
     return (this.nextSeq.get(`${deploymentId}#${machineId}`) as { seq: number }).seq;
   }

@@ -29,6 +29,8 @@ export class TelemetryAgent {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
+  /** Commands being executed now (a command arrives twice on reconnection: MQTT redelivery and the pull). */
+  private readonly running = new Set<string>();
 
   constructor(private readonly options: TelemetryOptions) {
     this.link = new MqttLink(options.identity, (payload) => void this.receive(payload), options.log);
@@ -65,6 +67,7 @@ export class TelemetryAgent {
       id: `ev_${ulid()}`,
       sentAt: new Date().toISOString(),
       ...(body.type === 'task-progress' ? { seq: this.options.outbox.taskSequence(body.deploymentId, body.machineId) } : {}),
+      ...(body.type === 'backup-request-progress' ? { seq: this.options.outbox.taskSequence(body.backupRequestId, body.machineId) } : {}),
     } as EdgeEvent;
     this.options.outbox.enqueue(edgeTopic(tenantId, imagingServerId, 'events'), event);
     void this.drain();
@@ -130,15 +133,21 @@ export class TelemetryAgent {
       await this.options.execute(command).catch(() => undefined);
       return;
     }
+    // Still running: its own acknowledgement follows. Acknowledging the copy now would tell the
+    // cloud it is done, and a crash before the end would leave it never resumed.
+    if (this.running.has(command.id)) return;
     if (!this.options.outbox.firstExecution(command.id, command.type)) {
       this.acknowledge(command.id, { result: 'done', message: 'already executed' }, 'duplicate');
       return;
     }
     let outcome: CommandResult;
+    this.running.add(command.id);
     try {
       outcome = await this.options.execute(command);
     } catch (error) {
       outcome = { result: 'failed', message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.running.delete(command.id);
     }
     this.options.outbox.finishCommand(command.id, outcome.result);
     this.acknowledge(command.id, outcome);
