@@ -94,12 +94,13 @@ function ipxe(c: { body: (data: string, status: 200, headers: Record<string, str
 function sessionFor(snapshot: CatalogueSnapshot, mac: string): Omit<ImagingSession, 'token' | 'expiresAt'> {
   const machine = snapshot.machines.find((m) => m.mac === mac);
   const task = snapshot.armedTasks.find((t) => t.mac === mac);
-  const base = { mac, machineId: machine?.id ?? null, hostname: machine?.hostname ?? null };
+  const base = { mac, machineId: machine?.id ?? null, hostname: machine?.hostname ?? null, backupRequestId: null };
   if (task) {
     return {
       ...base,
       modes: [task.kind],
       deploymentId: task.deploymentId,
+      backupRequestId: task.backupRequestId ?? null,
       masterIds: task.masterId ? [task.masterId] : [],
       postImagingScript: task.postImagingScript ?? [],
     };

@@ -38,6 +38,19 @@ export function createCommandExecutor(deps: CommandExecutorDeps): (command: Comm
         await wake(toWake);
         return { result: 'done', message: `${tasks.length} task(s) armed, ${toWake.length} machine(s) woken` };
       }
+      case 'arm-backup-request': {
+        await deps.sync.syncNow();
+        if (!deps.sync.status.controlPlaneReachable) return syncOutcome(deps.sync);
+        const task = deps.sync.snapshot?.armedTasks.find((t) => t.backupRequestId === command.backupRequestId);
+        // Not armed: it ended or was cancelled meanwhile (the cloud keeps its real state).
+        if (!task) return { result: 'failed', message: "the backup request is not armed in this site's snapshot" };
+        if (task.wakeOnLan) await wake([task.mac]);
+        return { result: 'done', message: `backup of ${task.mac} armed${task.wakeOnLan ? ', machine woken' : ''}` };
+      }
+      case 'cancel-backup-request':
+        // The snapshot no longer arms the cancelled request once synced.
+        await deps.sync.syncNow();
+        return syncOutcome(deps.sync);
       case 'wake-machines':
         await wake(command.macs);
         return { result: 'done', message: `${command.macs.length} machine(s) woken` };

@@ -10,6 +10,8 @@ export interface ImagingSession {
   machineId: string | null;
   hostname: string | null;
   deploymentId: string | null;
+  /** The backup request this boot answers (a backup asked in the API), reported to as it goes. */
+  backupRequestId: string | null;
   /** Masters this boot may deploy: the armed task's, or those of the menu it was shown. */
   masterIds: string[];
   postImagingScript: string[];

@@ -84,7 +84,10 @@ async function snapshotEntity(deps: Pick<AppDeps, 'store' | 'clock' | 'newId'>, 
   };
 }
 
-/** Tasks waiting for their machine to boot, of deployments that are due. */
+/**
+ * Tasks waiting for their machine to boot: of deployments that are due, and backup requests
+ * (a machine never has both: each refuses the other at creation).
+ */
 async function armedTasksOf(
   store: CatalogueStore,
   tenantId: string,
@@ -116,6 +119,21 @@ async function armedTasksOf(
         postImagingScript: scriptLines,
       });
     }
+  }
+  const requests = await listAll(store, tenantId, 'backupRequest', { group: entityId });
+  for (const request of requests) {
+    if (request.state !== 'pending' && request.state !== 'waiting-for-boot') continue;
+    const machine = machines.find((m) => m.id === request.machineId);
+    if (!machine || armed.some((t) => t.machineId === machine.id)) continue;
+    armed.push({
+      kind: 'backup',
+      machineId: machine.id,
+      mac: machine.mac,
+      deploymentId: null,
+      masterId: null,
+      wakeOnLan: request.wakeOnLan,
+      backupRequestId: request.id,
+    });
   }
   return armed;
 }

@@ -9,6 +9,7 @@ import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 import { servedEntities } from '../catalogue/snapshot';
 import { ConflictError } from '../errors/marrow-error';
 import { applyTaskReport, refreshDeploymentState } from '../catalogue/deployments';
+import { applyBackupRequestReport, markBackupRequestArmed } from '../catalogue/backup-requests';
 import { newMeta, updateRecord } from '../catalogue/records';
 import { firstDelivery, forgetDelivery } from './apply-once';
 
@@ -145,9 +146,14 @@ async function recordAck(store: CatalogueStore, tenantId: string, imagingServerI
     state: ack.result === 'failed' ? 'failed' : 'done',
     ackMessage: ack.message ?? null,
   }));
+  // The site armed a backup request: it now waits for its machine to boot.
+  if (record.command.type === 'arm-backup-request' && ack.result !== 'failed') {
+    await markBackupRequestArmed(store, tenantId, record.command.backupRequestId, now);
+  }
 }
 
 async function applyEvent(deps: EdgeMessageDeps, tenantId: string, imagingServerId: string, event: EdgeEvent, now: Date) {
+  if (event.type === 'backup-request-progress') return applyBackupRequestEvent(deps, tenantId, imagingServerId, event, now);
   if (event.type !== 'task-progress') return; // backup-captured: applied by the imaging pipeline
   const { store } = deps;
   const deployment = await store.get(tenantId, 'deployment', event.deploymentId);
@@ -170,4 +176,35 @@ async function applyEvent(deps: EdgeMessageDeps, tenantId: string, imagingServer
     return;
   }
   await refreshDeploymentState(store, tenantId, event.deploymentId, now);
+}
+
+type BackupRequestEvent = Extract<EdgeEvent, { type: 'backup-request-progress' }>;
+
+/** A backup request moved or progressed on the site: applied like a deployment task's report (by seq, never reviving an ended request). */
+async function applyBackupRequestEvent(deps: EdgeMessageDeps, tenantId: string, imagingServerId: string, event: BackupRequestEvent, now: Date) {
+  const { store } = deps;
+  const request = await store.get(tenantId, 'backupRequest', event.backupRequestId);
+  const server = await store.get(tenantId, 'imagingServer', imagingServerId);
+  if (!request || !server || request.machineId !== event.machineId) return;
+  const served = servedEntities(await listAll(store, tenantId, 'entity'), server.entityId);
+  if (!served.some((e) => e.id === request.entityId)) {
+    deps.log?.({ level: 'warn', message: 'backup request event from an imaging server that does not serve the machine', imagingServerId });
+    return;
+  }
+  if (event.backupImageId) {
+    // The backup image must be this machine's capture, not any image of the tenant.
+    const image = await store.get(tenantId, 'backupImage', event.backupImageId);
+    if (!image || image.machineId !== request.machineId) {
+      deps.log?.({ level: 'warn', message: 'backup request event names a backup image of another machine', backupRequestId: request.id });
+      return;
+    }
+  }
+  const changed = await applyBackupRequestReport(store, tenantId, request.id, now, {
+    seq: event.seq,
+    state: event.state,
+    ...(event.progress !== undefined ? { progress: event.progress } : {}),
+    ...(event.error !== undefined ? { error: event.error } : {}),
+    ...(event.backupImageId ? { backupImageId: event.backupImageId } : {}),
+  });
+  if (!changed) deps.log?.({ level: 'info', message: 'backup request report superseded or not applicable', backupRequestId: request.id, seq: event.seq });
 }

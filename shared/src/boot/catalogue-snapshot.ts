@@ -58,6 +58,8 @@ export const armedTaskSchema = z.object({
   wakeOnLan: z.boolean(),
   /** The post-imaging script lines to run after the restore, in order (since snapshot v1, optional). */
   postImagingScript: z.array(z.string()).optional(),
+  /** A backup asked in the API (kind "backup"): the request its progress and result are reported to (since snapshot v1, optional). */
+  backupRequestId: idSchema('backupRequest').optional(),
 });
 export type ArmedTask = z.infer<typeof armedTaskSchema>;
 

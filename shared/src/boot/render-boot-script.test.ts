@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogueSnapshot } from './catalogue-snapshot';
+import { armedTaskSchema, type CatalogueSnapshot } from './catalogue-snapshot';
 import { ipxeText } from './ipxe-text';
 import { renderBootScript, type BootRequest } from './render-boot-script';
 
@@ -94,6 +94,27 @@ describe('renderBootScript', () => {
     expect(script).toContain('marrow.mode=deploy');
     expect(script).toContain('marrow.deployment=dp_01J9ZQ4T6W2R8X5Y7V3N1K0M9P');
     expect(script.trimEnd().split('\n').slice(-2)).toEqual(['initrd http://10.77.0.1:8080/imaging/initrd.gz', 'boot']);
+  });
+
+  it('boots an armed backup request straight into backup mode, and older snapshots without backupRequestId still parse', () => {
+    const armed = structuredClone(snapshot);
+    armed.armedTasks.push({
+      kind: 'backup',
+      machineId: 'mc_01J9ZQ4T6W2R8X5Y7V3N1K0M9P',
+      mac: '52:54:00:00:00:42',
+      deploymentId: null,
+      masterId: null,
+      wakeOnLan: false,
+      backupRequestId: 'br_01J9ZQ4T6W2R8X5Y7V3N1K0M9P',
+    });
+    const script = renderBootScript(armed, known, options);
+    expect(script.split('\n').filter((l) => l.startsWith('menu ') || l.startsWith('item '))).toEqual([]);
+    expect(script).toContain('echo Marrow: backing up lab-042');
+    expect(script).toMatch(/marrow\.mode=backup .*marrow\.machine=mc_01J9ZQ4T6W2R8X5Y7V3N1K0M9P/);
+    expect(script).not.toContain('marrow.deployment=');
+    expect(armedTaskSchema.parse(armed.armedTasks[0]).backupRequestId).toBe('br_01J9ZQ4T6W2R8X5Y7V3N1K0M9P');
+    const { backupRequestId: _dropped, ...older } = armed.armedTasks[0]!;
+    expect(armedTaskSchema.safeParse(older).success).toBe(true);
   });
 
   it('neutralises user text that would be iPXE syntax', () => {

@@ -38,7 +38,8 @@ export const deploymentUpdateSchema = z.strictObject({
   scheduledAt: timestampSchema.nullable().optional(),
 });
 
-export const taskPhases = ['boot', 'partition-table', 'restore', 'post-scripts', 'report'] as const;
+/** Steps of an imaging job; `capture` (reading partitions for a backup) since contract v1, added with backup requests. */
+export const taskPhases = ['boot', 'partition-table', 'restore', 'capture', 'post-scripts', 'report'] as const;
 
 export const taskProgressSchema = z.strictObject({
   phase: z.enum(taskPhases),

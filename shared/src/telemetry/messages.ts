@@ -54,7 +54,24 @@ export const backupCapturedEventSchema = z.object({
   compressedSizeBytes: z.number().int().nonnegative(),
 });
 
-export const edgeEventSchema = z.discriminatedUnion('type', [taskEventSchema, backupCapturedEventSchema]);
+/**
+ * Since v1 (added with backup requests). Edge → cloud on `events`: a backup request moved or
+ * progressed — the sibling of `task-progress` for a backup asked in the API. `seq` orders the
+ * events of one request; the last one (state "done") names the backup image the capture became.
+ */
+export const backupRequestEventSchema = z.object({
+  ...envelope,
+  type: z.literal('backup-request-progress'),
+  backupRequestId: idSchema('backupRequest'),
+  machineId: idSchema('machine'),
+  seq: z.number().int().nonnegative(),
+  state: z.enum(deploymentTaskStates),
+  progress: taskProgressSchema.nullable().optional(),
+  error: taskErrorSchema.nullable().optional(),
+  backupImageId: idSchema('backupImage').optional(),
+});
+
+export const edgeEventSchema = z.discriminatedUnion('type', [taskEventSchema, backupCapturedEventSchema, backupRequestEventSchema]);
 export type EdgeEvent = z.infer<typeof edgeEventSchema>;
 
 /** Since v1. Cloud → edge on `commands`. */
@@ -67,6 +84,14 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('cancel-deployment'), deploymentId: idSchema('deployment') }),
   /** Send Wake-on-LAN to these machines. */
   z.object({ ...envelope, type: z.literal('wake-machines'), macs: z.array(z.string()).min(1).max(500) }),
+  /**
+   * Since v1 (added with backup requests). A backup of a machine was asked: sync (the snapshot
+   * arms it) and wake the machine if asked. An edge that does not know it ignores it, and arms
+   * the backup at its next snapshot poll.
+   */
+  z.object({ ...envelope, type: z.literal('arm-backup-request'), backupRequestId: idSchema('backupRequest') }),
+  /** Since v1 (added with backup requests). A backup request was cancelled: sync, so the machine's next boot is not armed. */
+  z.object({ ...envelope, type: z.literal('cancel-backup-request'), backupRequestId: idSchema('backupRequest') }),
   /** Pre-fetch a master's chunks (imaging pipeline). */
   z.object({ ...envelope, type: z.literal('sync-master'), masterId: idSchema('master'), version: z.number().int().positive() }),
 ]);

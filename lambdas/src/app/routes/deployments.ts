@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/marr
 import { isUnfinished, listTasks, moveTask, refreshDeploymentState, taskKey } from '../../catalogue/deployments';
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { unfinishedDeployments } from '../../catalogue/usage';
+import { refuseIfMachineBusy } from '../../catalogue/backup-requests';
 import { sendCommand, servingImagingServer } from '../../catalogue/edge-commands';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
@@ -49,6 +50,7 @@ export const deploymentRoutes = [
       for (const machine of machines) {
         const other = busy.find((d) => d.machineIds.includes(machine.id));
         if (other) throw new ConflictError(`machine "${machine.hostname}" is already in unfinished deployment ${other.id}`);
+        await refuseIfMachineBusy(store, tenantId, machine, 'deploy');
       }
       const deployment: Deployment = {
         ...newMeta(tenantId, now),

@@ -3,6 +3,7 @@ import { listAll } from '../../ports/catalogue-store';
 import { applyPatch, getOrNotFound, updateRecord } from '../../catalogue/records';
 import { createMachine } from '../../catalogue/machines';
 import { describeDeployments, refuseIfUsed, unfinishedDeployments } from '../../catalogue/usage';
+import { unfinishedBackupRequests } from '../../catalogue/backup-requests';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
 
@@ -41,7 +42,7 @@ export const machineRoutes = [
   route({
     method: 'delete',
     path: '/v1/machines/:id',
-    summary: 'Remove a machine (refused while it has backup images or is in an unfinished deployment)',
+    summary: 'Remove a machine (refused while it has backup images, is in an unfinished deployment or has an unfinished backup request)',
     tag,
     access: 'write',
     status: 204,
@@ -51,9 +52,11 @@ export const machineRoutes = [
         (b) => b.machineId === machine.id,
       );
       const deployments = (await unfinishedDeployments(deps.store, tenantId)).filter((d) => d.machineIds.includes(machine.id));
+      const requests = (await unfinishedBackupRequests(deps.store, tenantId, machine.entityId)).filter((r) => r.machineId === machine.id);
       refuseIfUsed(`machine "${machine.hostname}"`, [
         ...(backups.length ? [`it has ${backups.length} backup image(s); delete them first`] : []),
         ...describeDeployments(deployments),
+        ...requests.map((r) => `unfinished backup request ${r.id} (${r.state})`),
       ]);
       await deps.store.delete(tenantId, 'machine', machine.id);
       await deps.store.releaseUnique(tenantId, 'mac', machine.mac, machine.id);

@@ -49,7 +49,7 @@ export default function BackupImagesPage() {
     <HelpPanel header={<h2>Backup images</h2>}>
       <p>
         A backup image is a capture of one machine&apos;s disk, made when the machine boots the <em>Back up this machine</em> item
-        of the network boot menu.
+        of the network boot menu, or when someone chose <strong>Back up</strong> for it on the Machines page.
       </p>
       <p>
         To create a master, back up a reference machine prepared as described in <RouterLink href="/how-imaging-works">How imaging works</RouterLink>,

@@ -22,6 +22,7 @@ export const phaseLabels: Record<TaskProgress['phase'], string> = {
   boot: 'Booting the imaging environment',
   'partition-table': 'Writing the partition table',
   restore: 'Restoring partitions',
+  capture: 'Capturing partitions',
   'post-scripts': 'Running post-imaging scripts',
   report: 'Reporting',
 };

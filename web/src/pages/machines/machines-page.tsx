@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
+import Checkbox from '@cloudscape-design/components/checkbox';
 import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
@@ -8,10 +9,10 @@ import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
-import type { Entity, Machine } from '@marrow/shared';
+import { isTerminalTaskState, type BackupRequest, type Entity, type Machine } from '@marrow/shared';
 import { api } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
-import { useBackupImages, useMachines } from '../../api/queries';
+import { useBackupImages, useBackupRequests, useMachines } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
 import { ConfirmModal } from '../../components/confirm-modal';
@@ -19,10 +20,30 @@ import { EntityPage } from '../../components/entity-page';
 import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
 import { formatDateTime, formatRelative } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
+import { TaskState } from '../deployments/deployment-states';
 import { MachineFormModal } from './machine-form-modal';
 
 interface Row extends Machine {
   backups: number;
+  /** The machine's latest backup request, if any. */
+  backupRequest: BackupRequest | undefined;
+}
+
+const isActive = (r: BackupRequest | undefined): r is BackupRequest => Boolean(r && !isTerminalTaskState(r.state));
+
+/** The state of a machine's latest backup request, with its progress or its reason for failing. */
+function BackupRequestCell({ request }: { request: BackupRequest | undefined }) {
+  if (!request) return <>—</>;
+  const progress = request.state === 'imaging' && request.progress && request.progress.bytesTotal > 0
+    ? ` ${Math.floor((100 * request.progress.bytesDone) / request.progress.bytesTotal)}%`
+    : '';
+  return (
+    <span title={`Asked ${formatDateTime(request.createdAt)} by ${request.createdBy}`}>
+      <TaskState state={request.state} />
+      {progress}
+      {request.state === 'failed' && request.error ? <Box variant="small" color="text-status-error">{request.error.message}</Box> : null}
+    </span>
+  );
 }
 
 const filterFields = (m: Row) => [m.hostname, m.mac, m.inventory.manufacturer, m.inventory.model, m.uuid];
@@ -33,6 +54,7 @@ const sortBy = {
   backups: (m: Row) => m.backups,
   model: (m: Row) => [m.inventory.manufacturer, m.inventory.model].filter(Boolean).join(' ') || null,
   createdAt: (m: Row) => m.createdAt,
+  backupRequest: (m: Row) => m.backupRequest?.state ?? null,
 };
 
 /** Machines (clients) registered in an entity, known by their MAC address. */
@@ -42,6 +64,10 @@ export default function MachinesPage() {
       <p>
         A machine is known by the MAC address it boots from the network with. Register it here, or boot it from the network and
         choose <em>Register this machine</em>.
+      </p>
+      <p>
+        <strong>Back up</strong> captures a machine&apos;s disk without anyone at the machine: its next boot from the network goes
+        straight to the imaging environment (wake it with Wake-on-LAN, or restart it), and the capture becomes a backup image.
       </p>
       <p>
         The hostname is written into Windows by <code>CopySysprep</code>: at most 15 letters, digits and inner hyphens.
@@ -55,21 +81,47 @@ export default function MachinesPage() {
   );
 }
 
-type Dialog = { kind: 'register' } | { kind: 'edit'; machine: Machine } | { kind: 'remove'; machine: Machine } | null;
+type Dialog =
+  | { kind: 'register' }
+  | { kind: 'edit'; machine: Machine }
+  | { kind: 'remove'; machine: Machine }
+  | { kind: 'backup'; machine: Machine }
+  | { kind: 'cancel-backup'; machine: Machine; request: BackupRequest }
+  | null;
 
 function MachinesTable({ entity }: { entity: Entity }) {
   const machines = useMachines(entity.id);
   const backups = useBackupImages(entity.id);
+  const requests = useBackupRequests(entity.id);
   const canEdit = useCanEdit();
   const [dialog, setDialog] = useState<Dialog>(null);
+  const [wakeOnLan, setWakeOnLan] = useState(true);
   const counts = new Map<string, number>();
   for (const b of backups.data ?? []) if (b.state === 'ready') counts.set(b.machineId, (counts.get(b.machineId) ?? 0) + 1);
-  const rows = machines.data?.map((m) => ({ ...m, backups: counts.get(m.id) ?? 0 }));
+  const latest = new Map<string, BackupRequest>();
+  for (const r of requests.data ?? []) if ((latest.get(r.machineId)?.createdAt ?? '') <= r.createdAt) latest.set(r.machineId, r);
+  const rows = machines.data?.map((m) => ({ ...m, backups: counts.get(m.id) ?? 0, backupRequest: latest.get(m.id) }));
+  // A request that ends done brought a new backup image: count it.
+  const doneRequests = requests.data?.filter((r) => r.state === 'done').length ?? 0;
+  const refetchBackups = backups.refetch;
+  useEffect(() => {
+    if (doneRequests > 0) void refetchBackups();
+  }, [doneRequests, refetchBackups]);
   const collection = useCollection(rows, { filterFields, sortBy, defaultSort: { columnId: 'hostname' } });
   const remove = useApiMutation({
     mutationFn: (m: Machine) => api.machines.remove(m.id),
     invalidates: ['machines', 'imaging-server-status'],
     success: (_r, m) => `Machine ${m.hostname} removed.`,
+  });
+  const backUp = useApiMutation({
+    mutationFn: (v: { machine: Machine; wakeOnLan: boolean }) => api.backupRequests.create({ machineId: v.machine.id, wakeOnLan: v.wakeOnLan }),
+    invalidates: ['backup-requests'],
+    success: (_r, v) => `Backup of ${v.machine.hostname} requested: its next network boot captures its disk.`,
+  });
+  const cancelBackup = useApiMutation({
+    mutationFn: (r: BackupRequest) => api.backupRequests.cancel(r.id),
+    invalidates: ['backup-requests'],
+    success: () => 'Backup request cancelled.',
   });
 
   const columns: TableProps.ColumnDefinition<Row>[] = [
@@ -82,6 +134,7 @@ function MachinesTable({ entity }: { entity: Entity }) {
       sortingField: 'lastSeen',
     },
     { id: 'backups', header: 'Backup images', cell: (m) => (backups.isPending ? '…' : m.backups), sortingField: 'backups' },
+    { id: 'backupRequest', header: 'Backup request', cell: (m) => <BackupRequestCell request={m.backupRequest} />, sortingField: 'backupRequest' },
     { id: 'model', header: 'Model', cell: (m) => [m.inventory.manufacturer, m.inventory.model].filter(Boolean).join(' ') || '—', sortingField: 'model' },
     { id: 'createdAt', header: 'Registered', cell: (m) => formatDateTime(m.createdAt), sortingField: 'createdAt' },
     ...(canEdit
@@ -96,9 +149,14 @@ function MachinesTable({ entity }: { entity: Entity }) {
                 expandToViewport
                 items={[
                   { id: 'edit', text: 'Edit' },
+                  isActive(m.backupRequest) ? { id: 'cancel-backup', text: 'Cancel backup' } : { id: 'backup', text: 'Back up' },
                   { id: 'remove', text: 'Remove' },
                 ]}
-                onItemClick={({ detail }) => setDialog({ kind: detail.id === 'edit' ? 'edit' : 'remove', machine: m })}
+                onItemClick={({ detail }) => {
+                  if (detail.id === 'cancel-backup' && isActive(m.backupRequest)) setDialog({ kind: 'cancel-backup', machine: m, request: m.backupRequest });
+                  else if (detail.id === 'backup') setDialog({ kind: 'backup', machine: m });
+                  else setDialog({ kind: detail.id === 'edit' ? 'edit' : 'remove', machine: m });
+                }}
               />
             ),
           },
@@ -137,7 +195,12 @@ function MachinesTable({ entity }: { entity: Entity }) {
             counter={machines.data ? `(${machines.data.length})` : undefined}
             actions={
               <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh machines" loading={machines.isFetching} onClick={() => machines.refetch()} />
+                <Button
+                  iconName="refresh"
+                  ariaLabel="Refresh machines"
+                  loading={machines.isFetching}
+                  onClick={() => void Promise.all([machines.refetch(), requests.refetch(), backups.refetch()])}
+                />
                 {register}
               </SpaceBetween>
             }
@@ -150,6 +213,37 @@ function MachinesTable({ entity }: { entity: Entity }) {
       />
       {dialog?.kind === 'register' && <MachineFormModal entityId={entity.id} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <MachineFormModal entityId={entity.id} machine={dialog.machine} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'backup' && (
+        <ConfirmModal
+          header={`Back up machine ${dialog.machine.hostname}?`}
+          confirmText="Back up"
+          refusedHeader={`Machine ${dialog.machine.hostname} cannot be backed up now`}
+          onConfirm={() => backUp.mutateAsync({ machine: dialog.machine, wakeOnLan })}
+          onClose={() => setDialog(null)}
+        >
+          <SpaceBetween size="s">
+            <span>
+              The next time <strong>{dialog.machine.hostname}</strong> ({dialog.machine.mac}) boots from the network, it goes straight to
+              the imaging environment, captures its disk as a backup image and powers off. No menu is shown.
+            </span>
+            <Checkbox checked={wakeOnLan} onChange={({ detail }) => setWakeOnLan(detail.checked)}>
+              Wake the machine now (Wake-on-LAN)
+            </Checkbox>
+          </SpaceBetween>
+        </ConfirmModal>
+      )}
+      {dialog?.kind === 'cancel-backup' && (
+        <ConfirmModal
+          header={`Cancel the backup of ${dialog.machine.hostname}?`}
+          confirmText="Cancel backup"
+          refusedHeader="The backup request cannot be cancelled"
+          onConfirm={() => cancelBackup.mutateAsync(dialog.request)}
+          onClose={() => setDialog(null)}
+        >
+          The next network boot of <strong>{dialog.machine.hostname}</strong> shows its usual menu again. A capture already running
+          is not stopped, but its result no longer counts for this request.
+        </ConfirmModal>
+      )}
       {dialog?.kind === 'remove' && (
         <ConfirmModal
           header={`Remove machine ${dialog.machine.hostname}?`}
