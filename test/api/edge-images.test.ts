@@ -92,4 +92,22 @@ describe('capture registration by an edge', () => {
     const foreign = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: worldB.machineId } });
     expect(foreign.status).toBe(404);
   });
+
+  it('lets the edge promote a ready backup image of a machine it serves to a master (import-master)', async () => {
+    const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.machineId, description: 'imported' } });
+    const id = begun.body.backupImage.id as string;
+    // Not before the capture is complete: a half-uploaded image never becomes a master.
+    const early = await harness.call('post', `/v1/edge/backup-images/${id}/promote`, { ...asEdge(), body: { description: 'too soon' } });
+    expect(early.status).toBe(409);
+    await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify({ ...manifest(world.tenantId), machineId: undefined }) });
+    expect((await harness.call('post', `/v1/edge/backup-images/${id}/complete`, asEdge())).status).toBe(200);
+    // Another tenant's edge does not even see it.
+    expect((await harness.call('post', `/v1/edge/backup-images/${id}/promote`, { token: worldB.edgeCredential, body: {} })).status).toBe(404);
+    const promoted = await harness.call('post', `/v1/edge/backup-images/${id}/promote`, { ...asEdge(), body: { description: 'Windows 11 (imported)', inDefaultStartupMenu: true } });
+    expect(promoted.status).toBe(201);
+    expect(promoted.body).toMatchObject({ entityId: world.entityId, description: 'Windows 11 (imported)', inDefaultStartupMenu: true, sourceBackupImageId: id });
+    expect(promoted.body.versions).toHaveLength(1);
+    const got = await harness.call('get', `/v1/edge/masters/${promoted.body.id}/manifest`, asEdge());
+    expect(got.body.machineId).toBeUndefined();
+  });
 });

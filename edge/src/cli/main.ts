@@ -8,12 +8,15 @@ commands:
   run                      start every boot service of this edge from its configuration
   enroll CODE --url URL    exchange a one-time enrolment code for this edge's credential
   tftp --root DIR [--port N] [--address A]
-                           run the TFTP server alone`;
+                           run the TFTP server alone
+  import-master (--raw FILE | --partition-table FILE --partition N=FILE...) --machine M
+                           turn an existing disk image or partclone images into a master`;
 
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   run: () => import('./run-command'),
   enroll: () => import('./enroll-command'),
   tftp: () => import('./tftp-command'),
+  'import-master': () => import('./import-master-command'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chunkPath, type ChunkRef } from '@marrow/shared';
 import { ChunkEncoder } from './chunk-codec';
@@ -36,6 +36,26 @@ describe('ChunkStore', () => {
     expect(reopened.has(ref.h)).toBe(true);
     expect(reopened.usedBytes).toBe(compressed.length);
     expect(await readdir(join(root, 'chunks', ref.h.slice(0, 2)))).toEqual([ref.h]);
+  });
+
+  it('shares its directory with another process: adopts its chunks, and can leave its temporary files alone', async () => {
+    const edge = await ChunkStore.open(root, 1e9);
+    const importer = await ChunkStore.open(root, 1e9, { removeLeftovers: false });
+    const { ref, compressed } = new ChunkEncoder().encode(randomBytes(1000));
+    const inFlight = join(root, chunkPath('b'.repeat(64))) + '.abcd.tmp';
+    await mkdir(dirname(inFlight), { recursive: true });
+    await writeFile(inFlight, 'a write of the running edge');
+    expect(await importer.put(ref.h, compressed)).toBe(true);
+    expect(await ChunkStore.open(root, 1e9, { removeLeftovers: false }).then(() => readdir(dirname(inFlight)))).toContain(basename(inFlight));
+    // The running edge never indexed it, yet finds it on disk instead of downloading it again.
+    expect(edge.has(ref.h)).toBe(false);
+    expect(await edge.adopt(ref.h)).toBe(true);
+    expect(edge.has(ref.h)).toBe(true);
+    expect(edge.usedBytes).toBe(compressed.length);
+    expect(await edge.adopt('c'.repeat(64))).toBe(false);
+    const other = new ChunkEncoder().encode(randomBytes(500));
+    await importer.put(other.ref.h, other.compressed);
+    expect((await edge.get(other.ref.h))?.equals(other.compressed)).toBe(true);
   });
 
   it('evicts the least recently used chunks beyond its quota, never pinned ones', async () => {

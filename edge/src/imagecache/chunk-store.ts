@@ -27,8 +27,14 @@ export class ChunkStore {
     readonly quotaBytes: number,
   ) {}
 
-  /** Opens (or creates) a cache: indexes what is there and removes leftovers of interrupted writes. */
-  static async open(root: string, quotaBytes: number): Promise<ChunkStore> {
+  /**
+   * Opens (or creates) a cache: indexes what is there and removes leftovers of interrupted
+   * writes. A second process sharing the directory with a running edge (`marrow-edge
+   * import-master`) passes `removeLeftovers: false`: the edge's temporary files may be writes
+   * in progress.
+   */
+  static async open(root: string, quotaBytes: number, options: { removeLeftovers?: boolean } = {}): Promise<ChunkStore> {
+    const removeLeftovers = options.removeLeftovers ?? true;
     const store = new ChunkStore(root, quotaBytes);
     await mkdir(join(root, 'chunks'), { recursive: true });
     const found: { hash: string; size: number; mtime: number }[] = [];
@@ -37,7 +43,7 @@ export class ChunkStore {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const path = join(dir, name);
         if (!HASH.test(name) || !name.startsWith(prefix)) {
-          await rm(path, { force: true }); // a temporary file of an interrupted write
+          if (removeLeftovers) await rm(path, { force: true }); // a temporary file of an interrupted write
           continue;
         }
         const info = await stat(path);
@@ -72,9 +78,28 @@ export class ChunkStore {
     return true;
   }
 
+  /**
+   * Whether the cache holds a chunk, looking on disk for one this process has not indexed: a
+   * chunk another process (`marrow-edge import-master`) wrote into the same directory is
+   * adopted rather than downloaded again.
+   */
+  async adopt(hash: string): Promise<boolean> {
+    if (this.entries.has(hash)) return true;
+    if (!HASH.test(hash)) return false;
+    try {
+      const info = await stat(join(this.root, chunkPath(hash)));
+      if (!info.isFile() || info.size === 0) return false;
+      if (!this.entries.has(hash)) this.index(hash, info.size);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
   /** The compressed bytes of a chunk, or undefined when the cache does not hold it. */
   async get(hash: string): Promise<Buffer | undefined> {
-    if (!this.entries.has(hash)) return undefined;
+    if (!(await this.adopt(hash))) return undefined;
     try {
       const data = await readFile(join(this.root, chunkPath(hash)));
       this.touch(hash);

@@ -28,7 +28,8 @@ export async function syncMaster(
 ): Promise<SyncReport> {
   const manifest = await controlPlane.masterManifest(masterId);
   const chunks = uniqueChunks(manifest);
-  const missing = chunks.filter((c) => !store.has(c.h));
+  const missing: ChunkRef[] = [];
+  for (const chunk of chunks) if (!(await store.adopt(chunk.h))) missing.push(chunk);
   const release = store.pin(chunks.map((c) => c.h));
   let downloadedBytes = 0;
   try {

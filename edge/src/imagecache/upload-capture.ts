@@ -8,6 +8,15 @@ export interface UploadReport {
   uploadedBytes: number;
 }
 
+/** What a caller may watch of an upload (`marrow-edge import-master` shows it). */
+export interface UploadProgress {
+  /** The archive lacks these chunks, of this many compressed bytes in all: the upload begins. */
+  onPlanned?(chunks: number, bytes: number): void;
+  onChunkUploaded?(bytes: number): void;
+  /** Every chunk is in the archive; the backup image is being registered. */
+  onRegistering?(): void;
+}
+
 const PARALLEL_UPLOADS = 4;
 
 /**
@@ -22,6 +31,7 @@ export async function uploadCapture(
   store: ChunkStore,
   controlPlane: ControlPlaneClient,
   fetchImpl: typeof fetch = fetch,
+  progress: UploadProgress = {},
 ): Promise<UploadReport> {
   const chunks = uniqueChunks(manifest);
   const release = store.pin(chunks.map((c) => c.h));
@@ -29,6 +39,8 @@ export async function uploadCapture(
   try {
     const urls = await controlPlane.chunkUploadUrls(chunks.map((c) => c.h));
     const queue = [...urls];
+    const sizes = new Map(chunks.map((c) => [c.h, c.c]));
+    progress.onPlanned?.(urls.size, queue.reduce((sum, [hash]) => sum + (sizes.get(hash) ?? 0), 0));
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [hash, url] = next;
@@ -36,9 +48,11 @@ export async function uploadCapture(
         if (!body) throw new Error(`chunk ${hash} of this capture is no longer in the cache`);
         await put(url, body, fetchImpl);
         uploadedBytes += body.length;
+        progress.onChunkUploaded?.(body.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, urls.size) }, worker));
+    progress.onRegistering?.();
     const { backupImageId, manifestUploadUrl } = await controlPlane.beginBackup(machineId, description);
     await put(manifestUploadUrl, Buffer.from(JSON.stringify(manifest)), fetchImpl);
     await controlPlane.completeBackup(backupImageId);

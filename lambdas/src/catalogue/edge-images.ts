@@ -1,9 +1,10 @@
-import { chunkPath, compressedSize, manifestSchema, uniqueChunks, type BackupImage, type Manifest } from '@marrow/shared';
+import { chunkPath, compressedSize, manifestSchema, uniqueChunks, type BackupImage, type Manifest, type Master } from '@marrow/shared';
 import type { AppDeps } from '../app/deps';
 import { ConflictError, ValidationError } from '../errors/marrow-error';
 import { getOrNotFound, newMeta, updateRecord } from './records';
 import type { EdgePrincipal } from './enrolment';
 import { servedEntities } from './snapshot';
+import { createMaster } from './masters';
 import { listAll } from '../ports/catalogue-store';
 
 /** Presigned URLs live long enough for a slow site link to move one chunk, no longer. */
@@ -87,6 +88,28 @@ export async function completeBackup(deps: AppDeps, edge: EdgePrincipal, backupI
     sizeBytes: manifest.partitions.reduce((sum, p) => sum + p.streamBytes, 0),
     compressedSizeBytes: compressedSize(manifest),
   }));
+}
+
+/**
+ * Promotes a ready backup image of a machine this edge serves to a master of the machine's
+ * entity: what `marrow-edge import-master` does once its import is registered. An edge may
+ * already register backup images of its machines; this lets it publish one as a master.
+ */
+export async function promoteBackup(
+  deps: AppDeps,
+  edge: EdgePrincipal,
+  backupImageId: string,
+  options: { description: string; inDefaultStartupMenu: boolean },
+): Promise<Master> {
+  const backup = await getOrNotFound(deps.store, edge.tenantId, 'backupImage', backupImageId);
+  await servedMachine(deps, edge, backup.machineId);
+  return createMaster(deps, edge.tenantId, {
+    entityId: backup.entityId,
+    description: options.description,
+    inDefaultStartupMenu: options.inDefaultStartupMenu,
+    sourceBackupImageId: backup.id,
+    postImagingScriptIds: [],
+  });
 }
 
 export async function readManifest(deps: AppDeps, tenantId: string, key: string): Promise<Manifest> {

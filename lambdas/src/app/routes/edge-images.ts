@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { backupImageSchema, idSchema, manifestSchema, textSchema } from '@marrow/shared';
-import { beginBackup, chunkDownloadUrls, chunkUploadUrls, completeBackup, readManifest } from '../../catalogue/edge-images';
+import { backupImageSchema, idSchema, manifestSchema, masterSchema, textSchema } from '@marrow/shared';
+import { beginBackup, chunkDownloadUrls, chunkUploadUrls, completeBackup, promoteBackup, readManifest } from '../../catalogue/edge-images';
 import { servedEntities } from '../../catalogue/snapshot';
 import { getOrNotFound } from '../../catalogue/records';
 import { NotFoundError } from '../../errors/marrow-error';
@@ -51,6 +51,22 @@ export const edgeImageRoutes = [
     access: 'edge',
     response: backupImageSchema,
     handle: ({ deps, edge, params }) => completeBackup(deps, edge, params.id!),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/backup-images/:id/promote',
+    summary: 'Promote a ready backup image of a served machine to a master (marrow-edge import-master)',
+    tag,
+    access: 'edge',
+    status: 201,
+    body: z
+      .strictObject({
+        description: textSchema(500).default(''),
+        inDefaultStartupMenu: z.boolean().default(false),
+      })
+      .prefault({}),
+    response: masterSchema,
+    handle: ({ deps, edge, params, body }) => promoteBackup(deps, edge, params.id!, body),
   }),
   route({
     method: 'get',
