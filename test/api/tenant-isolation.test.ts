@@ -18,10 +18,13 @@ const tenantRoutes = () => apiRoutes.filter((r) => r.access === 'read' || r.acce
 async function snapshotOf(world: CatalogueWorld, token: string): Promise<unknown> {
   const as = { token, tenant: world.tenantId };
   const snapshot: Record<string, unknown> = {};
-  for (const path of ['entities', 'imaging-servers', 'machines', 'backup-images', 'masters', 'boot-services', 'post-imaging-scripts', 'deployments', 'users']) {
+  for (const path of ['entities', 'imaging-servers', 'machines', 'backup-images', 'masters', 'boot-services', 'post-imaging-scripts', 'deployments', 'backup-requests', 'answer-files', 'agents', 'users']) {
     snapshot[path] = (await harness.call('get', `/v1/${path}?limit=500`, as)).body;
   }
   snapshot.menu = (await harness.call('get', `/v1/entities/${world.entityId}/startup-menu`, as)).body;
+  snapshot.answerFile = (await harness.call('get', `/v1/answer-files/${world.answerFileId}`, as)).body;
+  snapshot.driverSet = (await harness.call('get', `/v1/entities/${world.entityId}/driver-set`, as)).body;
+  snapshot.upload = await harness.deps.store.get(world.tenantId, 'fileUpload', world.uploadId);
   snapshot.tasks = (await harness.call('get', `/v1/deployments/${world.deploymentId}/tasks`, as)).body;
   snapshot.objects = [];
   for await (const object of harness.deps.archive.list(world.tenantId, '')) (snapshot.objects as unknown[]).push(object);
@@ -38,7 +41,7 @@ afterAll(() => harness?.close());
 describe("tenant A cannot reach tenant B's records", () => {
   it('through any route, with its own tenant context or by naming tenant B', async () => {
     const before = await snapshotOf(worldB, harness.tenantB.adminToken);
-    const idsOfB = JSON.stringify(before).match(/(en|is|mc|bk|ms|bs|ps|dp)_[0-9A-Z]{26}/g)!;
+    const idsOfB = JSON.stringify(before).match(/(en|is|mc|bk|ms|bs|ps|dp|br|af|ag|up)_[0-9A-Z]{26}/g)!;
     expect(idsOfB.length).toBeGreaterThan(20);
     const outcomes: string[] = [];
 

@@ -252,6 +252,30 @@ describe('portal', () => {
     expect(scripts.items[0]!.lines).toEqual(['MountSystem', 'CopySysprep win11-domain', 'CopyRunAtOnce', 'CopyAgent', 'echo done > /mnt/system/marrow.txt']);
   });
 
+  step('keeps the answer file the script names: XML checked before it is sent, a delete refused while the script uses it', async () => {
+    await ui.nav('Answer files');
+    await ui.see('No answer files');
+    await ui.page.getByRole('button', { name: 'Create answer file' }).first().click();
+    const dialog = ui.dialog();
+    await dialog.getByLabel('Name', { exact: true }).fill('win11-domain');
+    await dialog.getByLabel('Content (unattend.xml)').fill('<unattend>\n  <settings pass="specialize">\n</unattend>');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await ui.see('line 3: </unattend> closes <settings> (opened on line 2)', dialog);
+    await ui.record('14b-answer-file-invalid');
+    await dialog
+      .getByLabel('Content (unattend.xml)')
+      .fill('<?xml version="1.0" encoding="utf-8"?>\n<unattend xmlns="urn:schemas-microsoft-com:unattend">\n  <settings pass="specialize">\n    <component name="Microsoft-Windows-Shell-Setup"><ComputerName>*</ComputerName></component>\n  </settings>\n</unattend>\n');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await ui.flash('Answer file win11-domain created.');
+    await ui.see('Domain join'); // the script whose CopySysprep line names it
+    await ui.record('14c-answer-files');
+    await ui.rowAction('Actions for answer file win11-domain', 'Delete');
+    await ui.dialog().getByTestId('confirm-button').click();
+    await ui.see('post-imaging script "Domain join" (line 2: CopySysprep win11-domain)', ui.dialog());
+    await ui.record('14d-answer-file-delete-refused');
+    await ui.dialog().getByRole('button', { name: 'Cancel' }).click();
+  });
+
   step('manages startup services: a custom iPXE item checked line by line, toggles, order, delete', async () => {
     await ui.nav('Startup services');
     await ui.page.getByRole('button', { name: 'Add custom item' }).click();
@@ -424,11 +448,12 @@ describe('portal', () => {
       ['Machines', ['Register machine', /^Actions for machine/]],
       ['Startup services', ['Add custom item', /^Move /, /^Actions for /]],
       ['Post-imaging scripts', ['Create script', /^Actions for script/]],
+      ['Answer files', ['Create answer file', /^Actions for answer file/]],
       ['Deployments', ['Create deployment', 'Cancel deployment']],
       ['Entities', ['Create entity', /^Actions for entity/]],
     ] as const) {
       await viewer.nav(page);
-      if (page !== 'Post-imaging scripts' && page !== 'Entities') await viewer.chooseEntity(/^General \/ Lyon site/);
+      if (page !== 'Post-imaging scripts' && page !== 'Answer files' && page !== 'Entities') await viewer.chooseEntity(/^General \/ Lyon site/);
       await viewer.settle();
       for (const name of editButtons) expect(await viewer.page.getByRole('button', { name }).count(), `${page}: ${String(name)}`).toBe(0);
       if (page === 'Masters') await viewer.see(ids.masterLabel!);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ApiHarness } from './api-harness';
 
@@ -15,7 +16,15 @@ export interface CatalogueWorld {
   bootServiceId: string;
   builtinBootServiceId: string;
   postImagingScriptId: string;
+  /** Answer file "win11-domain", which the script's CopySysprep line names. */
+  answerFileId: string;
+  /** Agent "default" (a completed upload). */
+  agentId: string;
+  /** An agent upload that was started and never completed. */
+  uploadId: string;
   deploymentId: string;
+  /** A backup request of the second machine, cancelled (so it arms nothing and blocks nothing). */
+  backupRequestId: string;
   username: string;
   /** The credential of the enrolled imaging server edge-1. */
   edgeCredential: string;
@@ -52,6 +61,10 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
     name: 'Domain join',
     lines: ['MountSystem', 'CopySysprep win11-domain', 'CopyRunAtOnce'],
   });
+  const answerFile = await ok('post', '/v1/answer-files', { name: 'win11-domain', description: 'joins corp.example', content: SAMPLE_UNATTEND });
+  const agent = await uploadFile(ok, 'post', '/v1/agents', { name: 'default', fileName: 'MarrowAgent.msi' }, Buffer.from('MSI installer bytes'));
+  await uploadFile(ok, 'put', `/v1/entities/${entityId}/driver-set`, { fileName: 'drivers.zip' }, Buffer.from('PK\x03\x04 a zip of drivers', 'latin1'));
+  const pending = await ok('post', '/v1/agents', { name: 'pending', fileName: 'pending.exe', sizeBytes: 3, sha256: 'a'.repeat(64) });
   const custom = await ok('post', '/v1/boot-services', {
     entityId,
     label: 'Memory test',
@@ -64,6 +77,8 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
     machineIds: [machine.id],
     postImagingScriptIds: [script.id],
   });
+  const backupRequest = await ok('post', '/v1/backup-requests', { machineId: second.id, description: 'before the upgrade' });
+  await ok('post', `/v1/backup-requests/${backupRequest.id}/cancel`);
   const username = `viewer-${tenant.id.slice(-6).toLowerCase()}`;
   await ok('post', '/v1/users', { username, password: 'correct horse battery', role: 'read-only' });
   return {
@@ -79,8 +94,37 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
     bootServiceId: custom.id,
     builtinBootServiceId: builtin.id,
     postImagingScriptId: script.id,
+    answerFileId: answerFile.id,
+    agentId: agent.id,
+    uploadId: pending.id,
     deploymentId: deployment.id,
+    backupRequestId: backupRequest.id,
     username,
     edgeCredential: enrolled.body.credential,
   };
+}
+
+/** The smallest answer file the API accepts. */
+export const SAMPLE_UNATTEND = `<?xml version="1.0" encoding="utf-8"?>
+<unattend xmlns="urn:schemas-microsoft-com:unattend">
+  <settings pass="specialize">
+    <component name="Microsoft-Windows-Shell-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">
+      <ComputerName>*</ComputerName>
+    </component>
+  </settings>
+</unattend>
+`;
+
+/** Starts an upload, PUTs the bytes to its URL and completes it: the agent or driver set. */
+async function uploadFile(
+  ok: (method: string, path: string, body?: unknown) => Promise<{ id: string; uploadUrl: string }>,
+  method: string,
+  path: string,
+  fields: Record<string, string>,
+  bytes: Buffer,
+): Promise<{ id: string }> {
+  const started = await ok(method, path, { ...fields, sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  const put = await fetch(started.uploadUrl, { method: 'PUT', body: new Uint8Array(bytes) });
+  expect(put.status, `PUT ${path} upload`).toBe(200);
+  return ok('post', `/v1/uploads/${started.id}/complete`);
 }

@@ -11,7 +11,11 @@ export function fillPath(route: AnyRoute, world: CatalogueWorld): string {
     masters: world.masterId,
     'boot-services': world.bootServiceId,
     'post-imaging-scripts': world.postImagingScriptId,
+    'answer-files': world.answerFileId,
+    agents: world.agentId,
+    uploads: world.uploadId,
     deployments: world.deploymentId,
+    'backup-requests': world.backupRequestId,
     tenants: world.tenantId,
     users: world.username,
   };
@@ -20,7 +24,8 @@ export function fillPath(route: AnyRoute, world: CatalogueWorld): string {
     .replace(':id', idByCollection[collection]!)
     .replace(':tenantId', world.tenantId)
     .replace(':username', world.username)
-    .replace(':machineId', world.machineId);
+    .replace(':machineId', world.machineId)
+    .replace(':name', 'win11-domain');
 }
 
 /**
@@ -50,13 +55,19 @@ export function sampleBody(route: AnyRoute, world: CatalogueWorld): unknown {
     'patch /v1/boot-services/:id': { enabled: false },
     'post /v1/post-imaging-scripts': { name: 'x', lines: ['MountSystem'] },
     'patch /v1/post-imaging-scripts/:id': { name: 'changed' },
+    'post /v1/answer-files': { name: 'sample-answer', content: '<unattend xmlns="urn:schemas-microsoft-com:unattend"/>' },
+    'patch /v1/answer-files/:id': { description: 'changed' },
+    'post /v1/agents': { name: 'sample-agent', fileName: 'agent.msi', sizeBytes: 3, sha256: 'b'.repeat(64) },
+    'put /v1/entities/:id/driver-set': { fileName: 'drivers.zip', sizeBytes: 10, sha256: 'c'.repeat(64) },
     'post /v1/deployments': { masterId: world.masterId, machineIds: [world.secondMachineId] },
     'patch /v1/deployments/:id': { description: 'changed' },
     'patch /v1/deployments/:id/tasks/:machineId': { state: 'waiting-for-boot' },
+    'post /v1/backup-requests': { machineId: world.secondMachineId, description: 'stolen' },
     'post /v1/edge/enroll': { code: 'MRW-AAAA-BBBB-CCCC-DDDD' },
     'post /v1/edge/chunks/upload-urls': { hashes: ['a'.repeat(64)] },
     'post /v1/edge/chunks/download-urls': { hashes: ['a'.repeat(64)] },
     'post /v1/edge/backup-images': { machineId: world.machineId },
+    'post /v1/edge/backup-images/:id/promote': { description: 'imported' },
     'post /v1/edge/machines': { mac: '52:54:00:99:99:98' },
   };
   return route.body ? bodies[key] : undefined;

@@ -24,6 +24,7 @@ const StartupServicesPage = lazy(() => import('./pages/startup-services/startup-
 const StartupMenuPage = lazy(() => import('./pages/startup-menu/startup-menu-page'));
 const ScriptsPage = lazy(() => import('./pages/post-imaging-scripts/scripts-page'));
 const ScriptEditorPage = lazy(() => import('./pages/post-imaging-scripts/script-editor-page'));
+const AnswerFilesPage = lazy(() => import('./pages/answer-files/answer-files-page'));
 const DeploymentsPage = lazy(() => import('./pages/deployments/deployments-page'));
 const CreateDeploymentPage = lazy(() => import('./pages/deployments/create-deployment-page'));
 const EntitiesPage = lazy(() => import('./pages/entities/entities-page'));
@@ -93,6 +94,7 @@ const routes: RouteObject[] = [
           }),
         ],
       },
+      page('answer-files', AnswerFilesPage, { crumbs: [{ text: 'Answer files', href: '/answer-files' }], contentType: 'table' }),
       {
         path: 'deployments',
         element: <Outlet />,

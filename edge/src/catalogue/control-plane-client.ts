@@ -1,4 +1,4 @@
-import { manifestSchema, type Manifest } from '@marrow/shared';
+import { edgeAnswerFileSchema, edgeFileDownloadSchema, manifestSchema, type EdgeAnswerFile, type EdgeFileDownload, type Manifest } from '@marrow/shared';
 import type { EdgeIdentity } from './credential-store';
 
 export class ControlPlaneError extends Error {
@@ -19,6 +19,21 @@ export class ControlPlaneClient {
 
   masterManifest(masterId: string): Promise<Manifest> {
     return this.call('GET', `/v1/edge/masters/${encodeURIComponent(masterId)}/manifest`).then((body) => manifestSchema.parse(body));
+  }
+
+  /** An answer file by name (CopySysprep NAME); the control plane gives it only for deployments this edge runs. */
+  answerFile(name: string): Promise<EdgeAnswerFile> {
+    return this.call('GET', `/v1/edge/answer-files/${encodeURIComponent(name)}`).then((body) => edgeAnswerFileSchema.parse(body));
+  }
+
+  /** Where to download an agent installer by name (CopyAgent [NAME]): a short-lived URL. */
+  agentDownload(name: string): Promise<EdgeFileDownload> {
+    return this.call('GET', `/v1/edge/agents/${encodeURIComponent(name)}`).then((body) => edgeFileDownloadSchema.parse(body));
+  }
+
+  /** Where to download the driver set of a machine's entity (CopyDrivers): a short-lived URL. */
+  driverSetDownload(machineId: string): Promise<EdgeFileDownload> {
+    return this.call('GET', `/v1/edge/machines/${encodeURIComponent(machineId)}/driver-set`).then((body) => edgeFileDownloadSchema.parse(body));
   }
 
   async chunkDownloadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
@@ -55,6 +70,21 @@ export class ControlPlaneClient {
     };
   }
 
+  /** Publishes a ready backup image of a machine this edge serves as a master (`marrow-edge import-master`). */
+  async promoteBackup(backupImageId: string, options: { description: string; inDefaultStartupMenu: boolean }): Promise<{ id: string; label: string; compressedSizeBytes: number }> {
+    return (await this.call('POST', `/v1/edge/backup-images/${encodeURIComponent(backupImageId)}/promote`, options)) as {
+      id: string;
+      label: string;
+      compressedSizeBytes: number;
+    };
+  }
+
+  /** The machines of the entities this edge serves, from its catalogue snapshot (fresh from the control plane). */
+  async servedMachines(): Promise<{ id: string; mac: string; hostname: string }[]> {
+    const body = (await this.call('GET', '/v1/edge/snapshot')) as { machines?: { id: string; mac: string; hostname: string }[] };
+    return (body.machines ?? []).map(({ id, mac, hostname }) => ({ id, mac, hostname }));
+  }
+
   async registerMachine(registration: { mac: string; uuid?: string | null; inventory: Record<string, unknown> }): Promise<{ machine: { id: string; hostname: string }; created: boolean }> {
     return (await this.call('POST', '/v1/edge/machines', registration)) as { machine: { id: string; hostname: string }; created: boolean };
   }
@@ -69,7 +99,8 @@ export class ControlPlaneClient {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
-      throw new ControlPlaneError(`cannot reach the control plane: ${(error as Error).message}`, null);
+      const code = ((error as { cause?: { code?: unknown } }).cause?.code as string | undefined) ?? '';
+      throw new ControlPlaneError(`cannot reach the control plane: ${(error as Error).message}${code ? ` (${code})` : ''}`, null);
     }
     const json = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
     if (!response.ok) throw new ControlPlaneError(json.error?.message ?? `HTTP ${response.status}`, response.status);

@@ -13,6 +13,7 @@ import type { ChunkStore } from '../imagecache/chunk-store';
 import { ingestStream } from '../imagecache/ingest-stream';
 import { rebuildStream } from '../imagecache/rebuild-stream';
 import { uploadCapture } from '../imagecache/upload-capture';
+import { createImagingFilesApp } from './imaging-files';
 import type { ImagingMode, ImagingSession, ImagingSessions } from '../tasks/imaging-sessions';
 import type { TelemetryAgent } from '../telemetry/telemetry-agent';
 
@@ -63,6 +64,7 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       hostname: s.hostname,
       machineId: s.machineId,
       deploymentId: s.deploymentId,
+      backupRequestId: s.backupRequestId,
       masterIds: s.masterIds,
       postImagingScript: s.postImagingScript,
     });
@@ -75,6 +77,11 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     if (s.deploymentId && s.machineId && telemetry) {
       const report = taskReportFrom(body, s.modes);
       telemetry.recordEvent({ type: 'task-progress', deploymentId: s.deploymentId, machineId: s.machineId, ...report });
+    }
+    if (s.backupRequestId && s.machineId && telemetry) {
+      const report = taskReportFrom(body, s.modes);
+      // A backup request is done only with its backup image, which /imaging/capture/complete reports.
+      if (report.state !== 'done') telemetry.recordEvent({ type: 'backup-request-progress', backupRequestId: s.backupRequestId, machineId: s.machineId, ...report });
     }
     return c.body(null, 204);
   });
@@ -142,6 +149,17 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     const report = await uploadCapture(manifest, s.machineId, `Captured ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, deps.cache, deps.controlPlane);
     captures.delete(s.token);
     deps.sessions.end(s.token);
+    if (s.backupRequestId) {
+      const bytes = manifest.partitions.reduce((sum, p) => sum + p.streamBytes, 0);
+      deps.telemetry()?.recordEvent({
+        type: 'backup-request-progress',
+        backupRequestId: s.backupRequestId,
+        machineId: s.machineId,
+        state: 'done',
+        progress: { phase: 'report', bytesDone: bytes, bytesTotal: bytes, rateBytesPerSecond: 0 },
+        backupImageId: report.backupImageId,
+      });
+    }
     return c.json(report);
   });
 
@@ -179,6 +197,9 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     return c.body(body, 200, { 'content-type': 'application/octet-stream', 'content-length': String(partition.streamBytes), 'x-marrow-stream-sha256': partition.streamSha256 });
   });
 
+  // Answer files, agents and driver sets for the post-imaging scripts of deploy boots.
+  app.route('/', createImagingFilesApp({ controlPlane: deps.controlPlane, session }));
+
   return app;
 }
 
@@ -207,7 +228,17 @@ export function taskReportFrom(
   }
   const finished = body.state === 'done' && (modes as readonly string[]).includes(phase);
   const taskPhase: TaskProgress['phase'] =
-    /partition-table/.test(phase) ? 'partition-table' : /deploy-partition|restore/.test(phase) ? 'restore' : /post/.test(phase) ? 'post-scripts' : finished ? 'report' : 'boot';
+    /partition-table/.test(phase)
+      ? 'partition-table'
+      : /deploy-partition|restore/.test(phase)
+        ? 'restore'
+        : /capture/.test(phase)
+          ? 'capture'
+          : /post/.test(phase)
+            ? 'post-scripts'
+            : finished
+              ? 'report'
+              : 'boot';
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
   const progress = taskProgressSchema.safeParse({
     phase: taskPhase,

@@ -1,7 +1,12 @@
 import type {
+  Agent,
+  AnswerFile,
   Command,
+  DriverSet,
+  FileUpload,
   HealthReport,
   BackupImage,
+  BackupRequest,
   BootService,
   Deployment,
   DeploymentTask,
@@ -110,8 +115,15 @@ export interface CatalogueRecords {
   bootService: BootService;
   startupMenu: StartupMenu;
   postImagingScript: PostImagingScript;
+  answerFile: AnswerFile;
+  agent: Agent;
+  /** Keyed by the entity's id: one driver set per entity. */
+  driverSet: DriverSet;
+  /** An upload of an agent or driver set that is not completed yet. */
+  fileUpload: FileUpload;
   deployment: Deployment;
   deploymentTask: DeploymentTask;
+  backupRequest: BackupRequest;
   imagingServerHealth: ImagingServerHealth;
   imagingServerSecret: ImagingServerSecret;
   enrolmentCode: EnrolmentCode;
@@ -137,6 +149,7 @@ export const groupFieldOf: { readonly [K in RecordKind]?: keyof CatalogueRecords
   bootService: 'entityId',
   deployment: 'entityId',
   deploymentTask: 'deploymentId',
+  backupRequest: 'entityId',
   edgeCommand: 'imagingServerId',
 };
 

@@ -14,6 +14,10 @@ export const idPrefixes = {
   bootService: 'bs',
   postImagingScript: 'ps',
   deployment: 'dp',
+  answerFile: 'af',
+  agent: 'ag',
+  upload: 'up',
+  backupRequest: 'br',
   user: 'us',
 } as const;
 

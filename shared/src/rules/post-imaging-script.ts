@@ -43,6 +43,8 @@ export interface ScriptProblem {
 
 /** Answer-file and agent names: a file name, no path. */
 const ARGUMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Names of answer files and agents, as CopySysprep NAME and CopyAgent NAME write them. */
+export const postImagingNamePattern = ARGUMENT;
 const MAX_LINES = 200;
 const MAX_LINE_LENGTH = 1000;
 

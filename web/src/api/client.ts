@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type {
+  AnswerFile,
   BackupImage,
+  BackupRequest,
   BootService,
   Deployment,
   DeploymentTask,
@@ -15,7 +17,10 @@ import type {
   StartupMenu,
   Tenant,
   User,
+  answerFileCreateSchema,
+  answerFileUpdateSchema,
   backupImageUpdateSchema,
+  backupRequestCreateSchema,
   bootServiceCreateSchema,
   bootServiceUpdateSchema,
   deploymentCreateSchema,
@@ -195,6 +200,11 @@ export const api = {
     promote: (backupId: string, body: { description: string; inDefaultStartupMenu: boolean }) =>
       request<Master>('POST', `/v1/backup-images/${id(backupId)}/promote`, { body }),
   },
+  backupRequests: {
+    list: (entityId?: string) => listAll<BackupRequest>('/v1/backup-requests', { entityId }),
+    create: (body: In<typeof backupRequestCreateSchema>) => request<BackupRequest>('POST', '/v1/backup-requests', { body }),
+    cancel: (requestId: string) => request<BackupRequest>('POST', `/v1/backup-requests/${id(requestId)}/cancel`),
+  },
   masters: {
     list: (entityId?: string) => listAll<Master>('/v1/masters', { entityId }),
     update: (masterId: string, body: In<typeof masterUpdateSchema>) => request<Master>('PATCH', `/v1/masters/${id(masterId)}`, { body }),
@@ -216,6 +226,14 @@ export const api = {
     update: (scriptId: string, body: In<typeof postImagingScriptUpdateSchema>) =>
       request<PostImagingScript>('PATCH', `/v1/post-imaging-scripts/${id(scriptId)}`, { body }),
     remove: (scriptId: string) => request<void>('DELETE', `/v1/post-imaging-scripts/${id(scriptId)}`),
+  },
+  answerFiles: {
+    /** Without their content: get one to read it. */
+    list: () => listAll<Omit<AnswerFile, 'content'>>('/v1/answer-files'),
+    get: (fileId: string) => request<AnswerFile>('GET', `/v1/answer-files/${id(fileId)}`),
+    create: (body: In<typeof answerFileCreateSchema>) => request<AnswerFile>('POST', '/v1/answer-files', { body }),
+    update: (fileId: string, body: In<typeof answerFileUpdateSchema>) => request<AnswerFile>('PATCH', `/v1/answer-files/${id(fileId)}`, { body }),
+    remove: (fileId: string) => request<void>('DELETE', `/v1/answer-files/${id(fileId)}`),
   },
   deployments: {
     list: (entityId?: string) => listAll<Deployment>('/v1/deployments', { entityId }),

@@ -13,10 +13,12 @@ export type Resource =
   | 'imaging-servers'
   | 'machines'
   | 'backup-images'
+  | 'backup-requests'
   | 'masters'
   | 'boot-services'
   | 'startup-menu'
   | 'post-imaging-scripts'
+  | 'answer-files'
   | 'deployments'
   | 'deployment-tasks'
   | 'users';
@@ -57,6 +59,16 @@ export function useBackupImages(entityId: string | undefined) {
     queryKey: useKey('backup-images', entityId),
     queryFn: () => api.backupImages.list(entityId),
     enabled: Boolean(entityId),
+  });
+}
+
+/** Backup requests of an entity; polled while any of them has not ended. */
+export function useBackupRequests(entityId: string | undefined) {
+  return useQuery({
+    queryKey: useKey('backup-requests', entityId),
+    queryFn: () => api.backupRequests.list(entityId),
+    enabled: Boolean(entityId),
+    refetchInterval: (query) => (query.state.data?.some((r) => !['done', 'failed', 'cancelled'].includes(r.state)) ? 5_000 : false),
   });
 }
 
@@ -126,4 +138,13 @@ export function useDeploymentTasks(deploymentId: string | undefined, live: boole
     enabled: Boolean(deploymentId),
     refetchInterval: live ? 2_000 : false,
   });
+}
+
+export function useAnswerFiles() {
+  return useQuery({ queryKey: useKey('answer-files'), queryFn: () => api.answerFiles.list() });
+}
+
+/** One answer file with its content (lists leave it out). */
+export function useAnswerFile(fileId: string | undefined) {
+  return useQuery({ queryKey: useKey('answer-files', fileId), queryFn: () => api.answerFiles.get(fileId!), enabled: Boolean(fileId) });
 }

@@ -24,6 +24,7 @@ const items: SideNavigationProps.Item[] = [
     ],
   },
   { type: 'link', text: 'Post-imaging scripts', href: '/post-imaging-scripts' },
+  { type: 'link', text: 'Answer files', href: '/answer-files' },
   { type: 'link', text: 'Deployments', href: '/deployments' },
   { type: 'divider' },
   { type: 'link', text: 'Entities', href: '/entities' },

@@ -125,6 +125,16 @@ export const entityRoutes = [
         }
         await store.delete(tenantId, 'deployment', finished.id);
       }
+      // Its machines are gone, so its backup requests have all ended.
+      for (const request of await listAll(store, tenantId, 'backupRequest', { group: entity.id })) {
+        await store.delete(tenantId, 'backupRequest', request.id);
+      }
+      // Its own driver set goes with it (the record first: bytes without a record are merely unreachable).
+      const driverSet = await store.get(tenantId, 'driverSet', entity.id);
+      if (driverSet) {
+        await store.delete(tenantId, 'driverSet', entity.id);
+        await deps.archive.delete(tenantId, [driverSet.objectKey]);
+      }
       await store.delete(tenantId, 'entity', entity.id);
     },
   }),

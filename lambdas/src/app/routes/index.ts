@@ -1,10 +1,15 @@
 import type { AnyRoute } from '../route';
+import { agentRoutes } from './agents';
+import { answerFileRoutes } from './answer-files';
 import { authRoutes } from './auth';
 import { backupImageRoutes } from './backup-images';
+import { backupRequestRoutes } from './backup-requests';
 import { bootServiceRoutes } from './boot-services';
 import { deploymentRoutes } from './deployments';
+import { driverSetRoutes } from './driver-sets';
 import { edgeRoutes } from './edge';
 import { edgeImageRoutes } from './edge-images';
+import { edgeImagingFileRoutes } from './edge-imaging-files';
 import { entityRoutes } from './entities';
 import { healthRoutes } from './health';
 import { imagingServerRoutes } from './imaging-servers';
@@ -28,10 +33,15 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...imagingServerStatusRoutes,
   ...machineRoutes,
   ...backupImageRoutes,
+  ...backupRequestRoutes,
   ...masterRoutes,
   ...bootServiceRoutes,
   ...postImagingScriptRoutes,
+  ...answerFileRoutes,
+  ...agentRoutes,
+  ...driverSetRoutes,
   ...deploymentRoutes,
   ...edgeRoutes,
   ...edgeImageRoutes,
+  ...edgeImagingFileRoutes,
 ];
