@@ -21,6 +21,12 @@ import { loadEdgeConfig } from '../../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../../edge/src/daemon';
 import { startLocalHost, type LocalHost } from '../../../lambdas/src/local/local-host';
 import { startLocalEdge } from '../../../lambdas/src/local/local-edge';
+import { compressedSize, uniqueChunks } from '@marrow/shared';
+import { ControlPlaneClient } from '../../../edge/src/catalogue/control-plane-client';
+import { loadIdentity } from '../../../edge/src/catalogue/credential-store';
+import { credentialFile, type EdgeConfig } from '../../../edge/src/config/edge-config';
+import { ChunkStore } from '../../../edge/src/imagecache/chunk-store';
+import { syncMaster, type SyncReport } from '../../../edge/src/imagecache/master-sync';
 
 export interface PxeSiteOptions {
   /** Everything the control plane and the edge store (a fresh temporary directory). */
@@ -44,6 +50,12 @@ export type Command =
   | { id: number; cmd: 'sync' }
   /** The iPXE script the edge serves a MAC (what iPXE would get after the first stage). */
   | { id: number; cmd: 'bootScript'; mac: string; platform?: string }
+  /**
+   * The site's appliance pre-fetches a master into a second, initially empty chunk cache
+   * (as after its cache disk was replaced), with its own credentials, the way it does on a
+   * sync-master command; answers the SyncReport and the master's whole compressed size.
+   */
+  | { id: number; cmd: 'freshCacheSync'; masterId: string }
   /** Closes the control plane (API, dynalite, s3rver, MQTT); the edge keeps running. */
   | { id: number; cmd: 'stopControlPlane' };
 
@@ -55,6 +67,14 @@ export interface PxeSiteReady {
   proxyDhcpPorts: { dhcp: number; pxe: number } | null;
   tenantId: string;
   adminPassword: string;
+}
+
+export interface CacheSyncResult {
+  report: SyncReport;
+  /** The master's unique chunks, compressed: what shipping the whole image would move. */
+  wholeBytes: number;
+  /** The master's unique chunks (hash, compressed bytes). */
+  chunks: { h: string; c: number }[];
 }
 
 export interface SyncResult {
@@ -77,6 +97,8 @@ let host: LocalHost | undefined;
 let edge: RunningEdge | undefined;
 let token = '';
 let tenantId = '';
+let edgeConfig: EdgeConfig | undefined;
+let freshCache: { controlPlane: ControlPlaneClient; cache: ChunkStore } | undefined;
 
 async function start(): Promise<void> {
   host = await startLocalHost({
@@ -91,7 +113,7 @@ async function start(): Promise<void> {
     adminPassword: options.adminPassword,
   });
   // An empty environment: MARROW_EDGE_* of the caller must not leak into this edge.
-  const config = loadEdgeConfig(undefined, {}, {
+  const config = (edgeConfig = loadEdgeConfig(undefined, {}, {
     dataDir: join(options.dataDir, 'edge'),
     http: { address: options.address, port: options.httpPort, publicUrl: `http://${options.address}:${options.httpPort}` },
     tftp: { enabled: true, address: options.address, port: 69 },
@@ -100,7 +122,7 @@ async function start(): Promise<void> {
     imaging: { dir: options.imagingDir, kernelArgs: options.kernelArgs },
     // The test syncs explicitly; polling stays as a safety net.
     snapshotPollSeconds: 2,
-  });
+  }));
   edge = await startLocalEdge(host.deps, host.apiUrl, config);
   const login = await fetch(`${host.apiUrl}/v1/auth/login`, {
     method: 'POST',
@@ -156,6 +178,17 @@ async function run(command: Command): Promise<unknown> {
       const url = `${edge!.httpUrl}/boot.ipxe?mac=${encodeURIComponent(command.mac)}&platform=${command.platform ?? 'pcbios'}`;
       const response = await fetch(url);
       return { status: response.status, text: await response.text() };
+    }
+    case 'freshCacheSync': {
+      if (!freshCache) {
+        const identity = await loadIdentity(credentialFile(edgeConfig!));
+        if (!identity) throw new Error('the edge is not enrolled');
+        freshCache = { controlPlane: new ControlPlaneClient(identity), cache: await ChunkStore.open(join(options.dataDir, 'fresh-cache'), 1e11) };
+      }
+      const report = await syncMaster(command.masterId, freshCache.cache, freshCache.controlPlane);
+      const manifest = await freshCache.controlPlane.masterManifest(command.masterId);
+      const result: CacheSyncResult = { report, wholeBytes: compressedSize(manifest), chunks: uniqueChunks(manifest).map(({ h, c }) => ({ h, c })) };
+      return result;
     }
     case 'stopControlPlane': {
       const stopping = host;
