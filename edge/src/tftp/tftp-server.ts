@@ -120,7 +120,7 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
     const peer = `${context.remoteAddress}:${context.remotePort}`;
     // The socket exists before the transfer it feeds.
     const ref: { transfer?: ReadTransfer } = {};
-    let socket: TransferSocket;
+    let socket: TransferSocket | undefined;
     try {
       if (closing) throw new TftpError('server shutting down');
       socket = await openTransferSocket(address, context, {
@@ -131,8 +131,11 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
           ref.transfer?.abort('server socket error');
         },
       });
+      // close() may have run while the socket was being opened: it has already aborted the
+      // running transfers and would not see this one.
+      if (closing) throw new TftpError('server shutting down');
     } catch (error) {
-      await file.close().catch(() => undefined);
+      await Promise.all([socket?.close(), file.close().catch(() => undefined)]);
       log({ level: 'warn', event: 'transfer-not-started', message: `cannot start transfer of ${request.filename}: ${(error as Error).message}`, peer, error });
       if (!closing) sendQuietly(listener, encodeError(ErrorCode.NOT_DEFINED, 'server busy, try again'), context.remotePort, context.remoteAddress);
       return;
@@ -184,6 +187,7 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
       counters.requestsRefused++;
       if (!closing) sendQuietly(listener, packet, from.port, from.address);
     };
+    let claimed = false;
     if (parsed.ok && parsed.packet.opcode === Opcode.RRQ) {
       // A client repeats its RRQ when our first answer is slow or lost: one transfer per client port.
       if (busyPeers.has(peer)) return;
@@ -192,13 +196,16 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
         return;
       }
       busyPeers.add(peer);
+      claimed = true;
     }
     track(
       handleRequest(parsed, context, deps, reply)
         .catch((error: unknown) => log({ level: 'error', event: 'request-error', message: `request from ${peer} failed: ${(error as Error).message}`, peer, error }))
         .finally(() => {
-          // A refused request frees its peer now; an accepted one when its transfer ends.
-          if (!running.has(peer)) busyPeers.delete(peer);
+          // A refused request frees its peer now; an accepted one when its transfer ends. Only
+          // the RRQ that claimed the peer frees it: a stray ACK or junk from a peer whose RRQ
+          // is still being opened must not let a second RRQ start a second transfer.
+          if (claimed && !running.has(peer)) busyPeers.delete(peer);
         }),
     );
   });
