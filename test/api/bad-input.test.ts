@@ -39,6 +39,7 @@ const wrongField: Record<string, [unknown, string]> = {
   'post /v1/backup-images/:id/promote': [{ inDefaultStartupMenu: 'sure' }, 'body.inDefaultStartupMenu'],
   'post /v1/masters': [{ entityId: 'en_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', postImagingScriptIds: ['x'] }, 'body.postImagingScriptIds.0'],
   'patch /v1/masters/:id': [{ label: 'renamed' }, 'unknown field(s) "label"'],
+  'post /v1/masters/:id/versions': [{ backupImageId: 'ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P' }, 'body.backupImageId'],
   'post /v1/boot-services': [{ entityId: 'en_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', label: 'x', ipxeScript: 'echo ok\nfrobnicate' }, 'line 2: unknown iPXE command "frobnicate"'],
   'patch /v1/boot-services/:id': [{ order: 1.5 }, 'body.order'],
   'post /v1/post-imaging-scripts': [{ name: 'x', lines: ['MountSystem', 'CopySysprp w'] }, 'body.lines.1: line 2: unknown command "CopySysprp"'],

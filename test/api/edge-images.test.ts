@@ -111,3 +111,49 @@ describe('capture registration by an edge', () => {
     expect(got.body.machineId).toBeUndefined();
   });
 });
+
+describe('versions of a master', () => {
+  /** A ready backup image of the world's machine, registered by its edge (chunks already archived by the tests above). */
+  const marks = new Map<string, string>();
+  async function readyBackup(description: string): Promise<string> {
+    marks.set(description, new Date(Date.now() + marks.size * 1000).toISOString());
+    const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.machineId, description } });
+    const missing = await harness.call('post', '/v1/edge/chunks/upload-urls', { ...asEdge(), body: { hashes: chunks.map((c) => c.h) } });
+    for (const item of missing.body.items as { h: string; url: string }[]) await fetch(item.url, { method: 'PUT', body: chunks.find((c) => c.h === item.h)!.data });
+    await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify({ ...manifest(world.tenantId), createdAt: marks.get(description) }) });
+    expect((await harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge())).status).toBe(200);
+    return begun.body.backupImage.id as string;
+  }
+
+  it('publishes a ready backup image as version 2: same label, the edge syncs it, manifests of both kept', async () => {
+    const v1 = await harness.call('post', `/v1/backup-images/${await readyBackup('v1')}/promote`, { token: harness.tenantA.adminToken, body: { description: 'golden' } });
+    const v2Backup = await readyBackup('v2');
+    const v2 = await harness.call('post', `/v1/masters/${v1.body.id}/versions`, { token: harness.tenantA.adminToken, body: { backupImageId: v2Backup } });
+    expect(v2.status).toBe(201);
+    expect(v2.body).toMatchObject({ id: v1.body.id, label: v1.body.label, description: 'golden', sourceBackupImageId: v2Backup });
+    expect(v2.body.versions.map((v: { number: number }) => v.number)).toEqual([1, 2]);
+    // The edge deploys (and syncs) the latest version.
+    const served = await harness.call('get', `/v1/edge/masters/${v1.body.id}/manifest`, asEdge());
+    expect(served.body.createdAt).toBe(marks.get('v2'));
+    const keys = v2.body.versions.map((v: { manifestKey: string }) => v.manifestKey);
+    for (const key of keys) expect(await harness.deps.archive.head(world.tenantId, key)).toBeDefined();
+    // Read-only users cannot, another tenant cannot even see the master.
+    const readOnly = await harness.tokenFor('read-only', [world.tenantId]);
+    expect((await harness.call('post', `/v1/masters/${v1.body.id}/versions`, { token: readOnly, body: { backupImageId: v2Backup } })).status).toBe(403);
+    expect((await harness.call('post', `/v1/masters/${v1.body.id}/versions`, { token: harness.tenantB.adminToken, body: { backupImageId: v2Backup } })).status).toBe(404);
+  });
+
+  it('refuses a backup image that is not ready, and a master that an unfinished deployment uses', async () => {
+    const master = await harness.call('post', `/v1/backup-images/${await readyBackup('base')}/promote`, { token: harness.tenantA.adminToken, body: {} });
+    const pending = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.machineId } });
+    const notReady = await harness.call('post', `/v1/masters/${master.body.id}/versions`, { token: harness.tenantA.adminToken, body: { backupImageId: pending.body.backupImage.id } });
+    expect(notReady.status).toBe(409);
+    expect(notReady.body.error.message).toContain('only a ready backup image');
+    const machine = await harness.call('post', '/v1/machines', { token: harness.tenantA.adminToken, body: { entityId: world.entityId, mac: '52:54:00:12:34:56', hostname: 'pc-versions' } });
+    const deployment = await harness.call('post', '/v1/deployments', { token: harness.tenantA.adminToken, body: { masterId: master.body.id, machineIds: [machine.body.id] } });
+    expect(deployment.status, JSON.stringify(deployment.body)).toBe(201);
+    const busy = await harness.call('post', `/v1/masters/${master.body.id}/versions`, { token: harness.tenantA.adminToken, body: { backupImageId: await readyBackup('next') } });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error.message).toContain(`unfinished deployment ${deployment.body.id}`);
+  });
+});

@@ -298,7 +298,10 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
       await windows.unmount();
     }
     const backupImageId = await backUp('a2-backup-v2', referenceMachineId, MAC.reference, disk);
-    const master2 = (await site.api<{ id: string }>('post', `/v1/backup-images/${backupImageId}/promote`, { description: 'Windows-like reference v2 (e2e)' })).id;
+    // Published as version 2 of the same master: same label, same menu entry.
+    const published = await site.api<{ id: string; versions: unknown[] }>('post', `/v1/masters/${masterId}/versions`, { backupImageId });
+    expect(published.versions).toHaveLength(2);
+    const master2 = published.id;
 
     const v2 = await site.call<CacheSyncResult>({ cmd: 'freshCacheSync', masterId: master2 });
     timings.push(`3: v1 ${v1.wholeBytes} B; v2 ${v2.wholeBytes} B, the cache holding v1 downloaded ${v2.report.downloadedBytes} B in ${v2.report.downloaded}/${v2.report.chunks} chunks`);

@@ -51,6 +51,7 @@ export function sampleBody(route: AnyRoute, world: CatalogueWorld): unknown {
     'post /v1/backup-images/:id/promote': { description: 'stolen' },
     'post /v1/masters': { entityId: world.entityId, sourceBackupImageId: world.backupImageId },
     'patch /v1/masters/:id': { description: 'changed', inDefaultStartupMenu: true },
+    'post /v1/masters/:id/versions': { backupImageId: world.backupImageId },
     'post /v1/boot-services': { entityId: world.entityId, label: 'x', ipxeScript: 'echo hi' },
     'patch /v1/boot-services/:id': { enabled: false },
     'post /v1/post-imaging-scripts': { name: 'x', lines: ['MountSystem'] },

@@ -1,7 +1,8 @@
 import { masterLabel, type Master, type MasterVersion } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import type { AppDeps } from '../app/deps';
-import { getOrNotFound, newMeta } from './records';
+import { getOrNotFound, newMeta, updateRecord } from './records';
+import { describeDeployments, refuseIfUsed, unfinishedDeployments } from './usage';
 import { sendCommand, servingImagingServer } from './edge-commands';
 
 export interface NewMaster {
@@ -71,4 +72,40 @@ export async function createMaster(deps: AppDeps, tenantId: string, input: NewMa
     if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: master.id, version: version.number });
   }
   return master;
+}
+
+/**
+ * Publishes a ready backup image as the next version of an existing master (the monthly
+ * refresh of a golden image: same label, same menu entry, same scripts). Sites pre-fetch
+ * it, and since versions share most chunks they download only what changed. Refused while
+ * an unfinished deployment uses the master: its machines must all get the same version.
+ */
+export async function addMasterVersion(deps: AppDeps, tenantId: string, masterId: string, backupImageId: string): Promise<Master> {
+  const { store, archive } = deps;
+  const now = deps.clock();
+  const master = await getOrNotFound(store, tenantId, 'master', masterId);
+  const backup = await getOrNotFound(store, tenantId, 'backupImage', backupImageId, 'body.backupImageId');
+  if (backup.state !== 'ready') throw new ConflictError(`backup image ${backup.id} is ${backup.state}; only a ready backup image can become a master version`);
+  if (backup.entityId !== master.entityId) throw new ConflictError(`backup image ${backup.id} belongs to another entity than master ${master.label}`);
+  if (!backup.manifestKey) throw new ConflictError(`backup image ${backup.id} has no image in the archive`);
+  const deployments = (await unfinishedDeployments(store, tenantId, master.entityId)).filter((d) => d.masterId === master.id);
+  refuseIfUsed(`master ${master.label}`, describeDeployments(deployments));
+  const manifest = await archive.get(tenantId, backup.manifestKey);
+  if (!manifest) throw new ConflictError(`the manifest of backup image ${backup.id} is missing from the archive`);
+  const number = (master.versions.at(-1)?.number ?? 0) + 1;
+  const manifestKey = `${masterPrefix(master.id)}v${number}/manifest.json`;
+  // The manifest first: a failure after it leaves an unreferenced object, never a version without its image.
+  await archive.put(tenantId, manifestKey, manifest, { contentType: 'application/json' });
+  const updated = await updateRecord(store, tenantId, 'master', master.id, now, (current) => {
+    if (current.versions.some((v) => v.number === number)) throw new ConflictError(`master ${master.label} got a version ${number} meanwhile; try again`);
+    return {
+      ...current,
+      sourceBackupImageId: backup.id,
+      compressedSizeBytes: backup.compressedSizeBytes,
+      versions: [...current.versions, { number, createdAt: now.toISOString(), manifestKey, sizeBytes: backup.sizeBytes, compressedSizeBytes: backup.compressedSizeBytes }],
+    };
+  });
+  const serverId = await servingImagingServer(deps, tenantId, updated.entityId);
+  if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: updated.id, version: number });
+  return updated;
 }

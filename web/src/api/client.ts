@@ -208,6 +208,8 @@ export const api = {
   masters: {
     list: (entityId?: string) => listAll<Master>('/v1/masters', { entityId }),
     update: (masterId: string, body: In<typeof masterUpdateSchema>) => request<Master>('PATCH', `/v1/masters/${id(masterId)}`, { body }),
+    /** A ready backup image becomes the master's next version. */
+    addVersion: (masterId: string, backupImageId: string) => request<Master>('POST', `/v1/masters/${id(masterId)}/versions`, { body: { backupImageId } }),
     /** Irreversible: the API wants the master's label repeated. */
     remove: (masterId: string, confirmLabel: string) =>
       request<void>('DELETE', `/v1/masters/${id(masterId)}`, { query: { confirm: confirmLabel } }),

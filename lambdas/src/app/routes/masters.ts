@@ -1,6 +1,7 @@
-import { masterCreateSchema, masterSchema, masterUpdateSchema } from '@marrow/shared';
+import { z } from 'zod';
+import { idSchema, masterCreateSchema, masterSchema, masterUpdateSchema } from '@marrow/shared';
 import { ConflictError, ValidationError } from '../../errors/marrow-error';
-import { createMaster, masterPrefix } from '../../catalogue/masters';
+import { addMasterVersion, createMaster, masterPrefix } from '../../catalogue/masters';
 import { applyPatch, getOrNotFound, updateRecord } from '../../catalogue/records';
 import { describeDeployments, refuseIfUsed, startupMenuDefaultsUsing, unfinishedDeployments } from '../../catalogue/usage';
 import { route } from '../route';
@@ -45,6 +46,17 @@ export const masterRoutes = [
         return applyPatch(master, body);
       });
     },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/masters/:id/versions',
+    summary: 'Publish a ready backup image as the next version of a master (same label, menu entry and scripts); refused while an unfinished deployment uses it',
+    tag,
+    access: 'write',
+    status: 201,
+    body: z.strictObject({ backupImageId: idSchema('backupImage') }),
+    response: masterSchema,
+    handle: ({ deps, tenantId, params, body }) => addMasterVersion(deps, tenantId, params.id!, body.backupImageId),
   }),
   route({
     method: 'delete',
