@@ -157,3 +157,28 @@ describe('versions of a master', () => {
     expect(busy.body.error.message).toContain(`unfinished deployment ${deployment.body.id}`);
   });
 });
+
+describe('an abandoned capture', () => {
+  it('is marked failed when the machine is next captured, not left "capturing" forever', async () => {
+    const stuck = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.secondMachineId, description: 'killed' } });
+    const recent = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.secondMachineId, description: 'in flight' } });
+    // Minutes later (an edge completes a registration within seconds of beginning it):
+    const realClock = harness.deps.clock;
+    (harness.deps as { clock: () => Date }).clock = () => new Date(Date.now() + 16 * 60 * 1000);
+    try {
+      await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.secondMachineId, description: 'next' } });
+    } finally {
+      (harness.deps as { clock: () => Date }).clock = realClock;
+    }
+    const get = (id: string) => harness.call('get', `/v1/backup-images/${id}`, { token: harness.tenantA.adminToken });
+    const failed = (await get(stuck.body.backupImage.id)).body;
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed.description).toContain('abandoned');
+    expect((await get(recent.body.backupImage.id)).body.state).toBe('failed');
+    // A completion arriving after that does not revive it.
+    await fetch(stuck.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify({ ...manifest(world.tenantId), machineId: world.secondMachineId }) });
+    const late = await harness.call('post', `/v1/edge/backup-images/${stuck.body.backupImage.id}/complete`, asEdge());
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toContain('capture the machine again');
+  });
+});

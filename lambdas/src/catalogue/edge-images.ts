@@ -52,6 +52,7 @@ async function servedMachine(deps: AppDeps, edge: EdgePrincipal, machineId: stri
 /** Starts a backup image for a capture: the record (capturing) and where to upload its manifest. */
 export async function beginBackup(deps: AppDeps, edge: EdgePrincipal, machineId: string, description: string): Promise<{ backupImage: BackupImage; manifestUploadUrl: string }> {
   const machine = await servedMachine(deps, edge, machineId);
+  await failAbandonedCaptures(deps, edge.tenantId, machine);
   const id = deps.newId('backupImage');
   const backupImage: BackupImage = {
     ...newMeta(edge.tenantId, deps.clock()),
@@ -69,6 +70,25 @@ export async function beginBackup(deps: AppDeps, edge: EdgePrincipal, machineId:
 }
 
 /**
+ * An edge registers a backup image only once every chunk is uploaded, then completes it
+ * seconds later; one still "capturing" long after was abandoned (the edge stopped in
+ * between). When the machine is next captured, such a leftover is marked failed, so it
+ * no longer passes for a capture in progress and can never be completed.
+ */
+export const ABANDONED_CAPTURE_MS = 15 * 60 * 1000;
+
+async function failAbandonedCaptures(deps: AppDeps, tenantId: string, machine: { id: string; entityId: string }): Promise<void> {
+  const now = deps.clock();
+  for (const backup of await listAll(deps.store, tenantId, 'backupImage', { group: machine.entityId })) {
+    if (backup.machineId !== machine.id || backup.state !== 'capturing') continue;
+    if (now.getTime() - Date.parse(backup.createdAt) < ABANDONED_CAPTURE_MS) continue;
+    await updateRecord(deps.store, tenantId, 'backupImage', backup.id, now, (b) =>
+      b.state === 'capturing' ? { ...b, state: 'failed', description: `${b.description} (abandoned: the imaging server stopped before completing it)`.slice(0, 500) } : b,
+    );
+  }
+}
+
+/**
  * Completes a capture: the uploaded manifest must be valid, belong to this tenant and
  * machine, and every chunk it names must be in the archive. Only then is the backup image
  * ready — a half-uploaded capture never becomes restorable.
@@ -77,6 +97,7 @@ export async function completeBackup(deps: AppDeps, edge: EdgePrincipal, backupI
   const backup = await getOrNotFound(deps.store, edge.tenantId, 'backupImage', backupImageId);
   await servedMachine(deps, edge, backup.machineId);
   if (backup.state === 'ready') return backup;
+  if (backup.state === 'failed') throw new ConflictError(`backup image ${backup.id} failed (${backup.description}); capture the machine again`);
   const manifest = await readManifest(deps, edge.tenantId, backup.manifestKey!);
   if (manifest.machineId && manifest.machineId !== backup.machineId) throw new ValidationError('the manifest names another machine');
   const chunks = uniqueChunks(manifest);
