@@ -87,13 +87,42 @@ describe('answer files', () => {
     expect(got.body).toEqual({ name: 'win11-domain', content: SAMPLE_UNATTEND });
     const unused = await harness.call('get', '/v1/edge/answer-files/corp', asEdge());
     expect(unused.status).toBe(403);
-    expect(unused.body.error.message).toBe('answer file "corp" is not used by any unfinished deployment of this imaging server');
+    expect(unused.body.error.message).toBe('answer file "corp" is not used by any unfinished deployment of this imaging server, nor by a master its boot menus offer');
     const unknown = await harness.call('get', '/v1/edge/answer-files/nope', asEdge());
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toBe('no answer file named "nope" in this tenant');
     // Tenant B's imaging server cannot read tenant A's "corp", and a user token is no edge credential.
     expect((await harness.call('get', '/v1/edge/answer-files/corp', { token: worldB.edgeCredential })).status).toBe(404);
     expect((await harness.call('get', '/v1/edge/answer-files/win11-domain', asAdmin())).status).toBe(401);
+  });
+});
+
+describe('answer files of masters offered in the boot menu', () => {
+  it("are given to an imaging server for a master's own post-imaging scripts while its boot menus offer that master", async () => {
+    expect((await harness.call('post', '/v1/answer-files', { ...asAdmin(), body: { name: 'menu-only', content: SAMPLE_UNATTEND } })).status).toBe(201);
+    const script = await harness.call('post', '/v1/post-imaging-scripts', { ...asAdmin(), body: { name: 'Menu join', lines: ['MountSystem', 'CopySysprep menu-only'] } });
+    const fetchIt = () => harness.call('get', '/v1/edge/answer-files/menu-only', asEdge());
+    const patchMaster = (body: object) => harness.call('patch', `/v1/masters/${world.masterId}`, { ...asAdmin(), body });
+    const refused = 'answer file "menu-only" is not used by any unfinished deployment of this imaging server, nor by a master its boot menus offer';
+    expect((await fetchIt()).body.error.message).toBe(refused);
+    // The master's own script names it, but the master is not in the default startup menu.
+    expect((await patchMaster({ postImagingScriptIds: [script.body.id] })).status).toBe(200);
+    expect((await fetchIt()).status).toBe(403);
+    expect((await patchMaster({ inDefaultStartupMenu: true })).status).toBe(200);
+    const given = await fetchIt();
+    expect(given.status).toBe(200);
+    expect(given.body).toEqual({ name: 'menu-only', content: SAMPLE_UNATTEND });
+    // Not when the entity's menu has no "deploy a master" item, nor in another tenant.
+    const services = (await harness.call('get', `/v1/boot-services?entityId=${world.entityId}`, asAdmin())).body.items;
+    const deployMaster = services.find((s: { kind: string }) => s.kind === 'deploy-master');
+    expect((await harness.call('patch', `/v1/boot-services/${deployMaster.id}`, { ...asAdmin(), body: { enabled: false } })).status).toBe(200);
+    expect((await fetchIt()).status).toBe(403);
+    expect((await harness.call('patch', `/v1/boot-services/${deployMaster.id}`, { ...asAdmin(), body: { enabled: true } })).status).toBe(200);
+    expect((await fetchIt()).status).toBe(200);
+    expect((await harness.call('get', '/v1/edge/answer-files/menu-only', { token: worldB.edgeCredential })).status).toBe(404);
+    // Out of the menu again: refused again.
+    expect((await patchMaster({ inDefaultStartupMenu: false, postImagingScriptIds: [] })).status).toBe(200);
+    expect((await fetchIt()).status).toBe(403);
   });
 });
 

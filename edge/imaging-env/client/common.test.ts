@@ -1,4 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sh, tempDir, withLibs } from './sh-harness';
@@ -178,5 +180,44 @@ describe('inventory_json', () => {
       disks: [{ name: 'sda', sizeBytes: 1000215216 * 512, model: 'Samsung SSD 870', removable: false, rotational: false }],
       nics: [{ name: 'eth0', mac: '52:54:00:77:00:10' }],
     });
+  });
+});
+
+describe('session_json', () => {
+  /** A fake edge that answers GET /imaging/session with the URL it was asked. */
+  async function fakeEdge(): Promise<{ url: string; seen: string[] }> {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ asked: req.url, postImagingScript: ['MountSystem'] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  }
+
+  it('asks for the session of the master on the kernel line (marrow.master), once', async () => {
+    const edge = await fakeEdge();
+    const state = await temp();
+    const result = await sh(withLibs('marrow_parse_cmdline "$CMDLINE" || exit 3; session_json; echo; session_json'), {
+      CMDLINE: `marrow.mode=deploy marrow.server=${edge.url}/ marrow.master=ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P marrow.token=tok-9`,
+      MARROW_STATE: state,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const [first, second] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(first).toEqual({ asked: '/imaging/session?master=ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', postImagingScript: ['MountSystem'] });
+    expect(second).toEqual(first); // from $MARROW_STATE/session.json
+    expect(edge.seen).toEqual(['/imaging/session?master=ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P Bearer tok-9']);
+  });
+
+  it('asks without ?master= when there is no marrow.master, and refuses one that is not a plain id', async () => {
+    const edge = await fakeEdge();
+    const plain = await sh(withLibs('session_json'), { MARROW_SERVER: edge.url, MARROW_STATE: await temp() });
+    expect(JSON.parse(plain.stdout)).toMatchObject({ asked: '/imaging/session' });
+    const odd = await sh(withLibs('session_json || exit 4'), { MARROW_SERVER: edge.url, MARROW_STATE: await temp(), MARROW_MASTER: 'ms_1&x=2' });
+    expect(odd.code).toBe(4);
+    expect(odd.stderr).toContain("marrow.master 'ms_1&x=2' is not a master id");
+    expect(edge.seen).toEqual(['/imaging/session ']);
   });
 });

@@ -1,5 +1,6 @@
 #!/bin/sh
-# post-imaging (after a deploy): GET /imaging/session and run its postImagingScript lines.
+# post-imaging (after a deploy): GET /imaging/session (?master=ID from marrow.master: from the
+# menu, the chosen master's own scripts) and run its postImagingScript lines.
 # Library commands (MountSystem, CopySysprep NAME, CopyRunAtOnce, CopyAgent [AGENT],
 # CopyDrivers, UseOEMBiosLicence) run post-imaging/<Command>.sh; any other line is a custom
 # shell line run with `sh -c` in the system mount (cwd = $MARROW_SYSTEM when mounted).

@@ -1,13 +1,15 @@
 #!/bin/sh
 # restore (deploy): GET /imaging/deploy/manifest, write its partition table with sfdisk,
 # then stream each partition: GET /imaging/deploy/partitions/N | partclone.X -r (dd for raw).
+# Both name the master of marrow.master (?master=ID): from the menu, the one chosen.
 # NTFS: partclone does not write the backup boot sector, so sector 0 is copied to the last
 # sector of the partition.
 . "${MARROW_HOME:-/marrow}/lib/common.sh"
 . "$MARROW_HOME/lib/report.sh"
 phase deploy-manifest
+q="$(master_query)" || die "marrow.master is not a master id"
 m="$MARROW_STATE/manifest.json"
-fetch /imaging/deploy/manifest "$m" 2>>"$MARROW_LOG" || die "cannot fetch the manifest"
+fetch "/imaging/deploy/manifest$q" "$m" 2>>"$MARROW_LOG" || die "cannot fetch the manifest"
 jq -e '.partitions and .disk.partitionTable' "$m" >/dev/null 2>&1 || die "the manifest is not a Marrow manifest"
 disk="$(pick_target_disk)" || die "no disk to deploy to"
 dev="/dev/$disk"
@@ -33,7 +35,7 @@ while read -r n tool bytes fs; do
   phase "deploy-partition-$n"
   log "partition $n: $tool $fs, $bytes bytes -> $part"
   fifo="$MARROW_STATE/deploy.$n"; rm -f "$fifo"; mkfifo "$fifo"
-  mcurl --retry 0 "$MARROW_SERVER/imaging/deploy/partitions/$n" > "$fifo" 2>>"$MARROW_LOG" &
+  mcurl --retry 0 "$MARROW_SERVER/imaging/deploy/partitions/$n$q" > "$fifo" 2>>"$MARROW_LOG" &
   downloader=$!
   if [ "$tool" = dd ]; then
     dd of="$part" bs=1M < "$fifo" 2>>"$MARROW_LOG" &

@@ -103,15 +103,18 @@ function sessionFor(snapshot: CatalogueSnapshot, mac: string): Omit<ImagingSessi
       backupRequestId: task.backupRequestId ?? null,
       masterIds: task.masterId ? [task.masterId] : [],
       postImagingScript: task.postImagingScript ?? [],
+      postImagingScripts: {},
     };
   }
-  if (!machine) return { ...base, modes: ['register'], deploymentId: null, masterIds: [], postImagingScript: [] };
+  if (!machine) return { ...base, modes: ['register'], deploymentId: null, masterIds: [], postImagingScript: [], postImagingScripts: {} };
   const entity = snapshot.entities.find((e) => e.id === machine.entityId) ?? snapshot.entities[0]!;
   const enabled = new Set(entity.bootServices.filter((s) => s.enabled).map((s) => s.kind));
   const modes: ImagingMode[] = ['register'];
   if (enabled.has('backup')) modes.push('backup');
   if (enabled.has('diagnostics')) modes.push('diagnostics');
-  const masterIds = enabled.has('deploy-master') ? entity.masters.filter((m) => m.inDefaultStartupMenu && m.version > 0).map((m) => m.id) : [];
-  if (masterIds.length) modes.push('deploy');
-  return { ...base, modes, deploymentId: null, masterIds, postImagingScript: [] };
+  const offered = enabled.has('deploy-master') ? entity.masters.filter((m) => m.inDefaultStartupMenu && m.version > 0) : [];
+  if (offered.length) modes.push('deploy');
+  // Each master offered runs its own post-imaging scripts (the client names the one chosen).
+  const postImagingScripts = Object.fromEntries(offered.map((m) => [m.id, m.postImagingScript ?? []]));
+  return { ...base, modes, deploymentId: null, masterIds: offered.map((m) => m.id), postImagingScript: [], postImagingScripts };
 }

@@ -14,7 +14,7 @@ import { ingestStream } from '../imagecache/ingest-stream';
 import { rebuildStream } from '../imagecache/rebuild-stream';
 import { uploadCapture } from '../imagecache/upload-capture';
 import { createImagingFilesApp } from './imaging-files';
-import type { ImagingMode, ImagingSession, ImagingSessions } from '../tasks/imaging-sessions';
+import { postImagingScriptOf, type ImagingMode, type ImagingSession, type ImagingSessions } from '../tasks/imaging-sessions';
 import type { TelemetryAgent } from '../telemetry/telemetry-agent';
 
 export interface ImagingAppDeps {
@@ -56,8 +56,11 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     return c.json({ error: { message: error.message } }, 500);
   });
 
+  // ?master=ID (the master chosen in the menu, marrow.master): postImagingScript is that master's.
   app.get('/imaging/session', (c) => {
     const s = session(c);
+    const postImagingScript = postImagingScriptOf(s, c.req.query('master') || undefined);
+    if (!postImagingScript) throw new SessionError(403, 'this boot was not offered that master');
     return c.json({
       modes: s.modes,
       mac: s.mac,
@@ -66,7 +69,7 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       deploymentId: s.deploymentId,
       backupRequestId: s.backupRequestId,
       masterIds: s.masterIds,
-      postImagingScript: s.postImagingScript,
+      postImagingScript,
     });
   });
 

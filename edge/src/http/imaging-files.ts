@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { postImagingReferences, type EdgeFileDownload } from '@marrow/shared';
 import { ControlPlaneError, type ControlPlaneClient } from '../catalogue/control-plane-client';
-import type { ImagingMode, ImagingSession } from '../tasks/imaging-sessions';
+import { fetchableScriptLines, type ImagingMode, type ImagingSession } from '../tasks/imaging-sessions';
 
 export interface ImagingFilesDeps {
   controlPlane: ControlPlaneClient;
@@ -17,11 +17,14 @@ export interface ImagingFilesDeps {
  * /imaging/agents/AGENT, `CopyDrivers` → GET /imaging/drivers.
  *
  * Only a deploy boot may fetch, and only what its own post-imaging script names (403 for the
- * rest). An answer file may hold domain-join credentials (design §6): it is served once per
- * boot — a second request with the same session token gets 410 Gone. Agents and driver sets
- * are streamed from the archive through a URL the control plane signs (the edge holds no AWS
- * credentials), and checked on the way: a file whose size or SHA-256 is not the catalogue's
- * is cut short, so the client's download fails instead of installing it.
+ * rest): an armed deployment's lines; for a boot from the menu, those of the master named by
+ * ?master=ID (the client's marrow.master), or without it those of every master the menu
+ * offered (see fetchableScriptLines). An answer file may hold domain-join credentials (design
+ * §6): it is served once per boot — a second request with the same session token gets 410
+ * Gone. Agents and driver sets are streamed from the archive through a URL the control plane
+ * signs (the edge holds no AWS credentials), and checked on the way: a file whose size or
+ * SHA-256 is not the catalogue's is cut short, so the client's download fails instead of
+ * installing it.
  */
 export function createImagingFilesApp(deps: ImagingFilesDeps): Hono {
   const app = new Hono();
@@ -40,7 +43,7 @@ export function createImagingFilesApp(deps: ImagingFilesDeps): Hono {
     const name = c.req.param('name');
     // Hono answers HEAD with the GET handler: a HEAD must not spend the boot's one fetch.
     if (c.req.method === 'HEAD') throw new FileError(405, 'answer files are given to GET only, once per boot');
-    if (!postImagingReferences(s.postImagingScript).answerFiles.includes(name)) {
+    if (!postImagingReferences(scriptLines(c, s)).answerFiles.includes(name)) {
       throw new FileError(403, `this boot's post-imaging script has no "CopySysprep ${name}" line`);
     }
     const served = answerFilesServed.get(s) ?? new Set<string>();
@@ -61,7 +64,7 @@ export function createImagingFilesApp(deps: ImagingFilesDeps): Hono {
   app.get('/imaging/agents/:name', async (c) => {
     const s = deps.session(c, 'deploy');
     const name = c.req.param('name');
-    if (!postImagingReferences(s.postImagingScript).agents.includes(name)) {
+    if (!postImagingReferences(scriptLines(c, s)).agents.includes(name)) {
       throw new FileError(403, `this boot's post-imaging script does not copy agent "${name}" (no "CopyAgent${name === 'default' ? '' : ` ${name}`}" line)`);
     }
     return stream(c, await deps.controlPlane.agentDownload(name), fetchImpl);
@@ -69,12 +72,19 @@ export function createImagingFilesApp(deps: ImagingFilesDeps): Hono {
 
   app.get('/imaging/drivers', async (c) => {
     const s = deps.session(c, 'deploy');
-    if (!postImagingReferences(s.postImagingScript).drivers) throw new FileError(403, "this boot's post-imaging script has no CopyDrivers line");
+    if (!postImagingReferences(scriptLines(c, s)).drivers) throw new FileError(403, "this boot's post-imaging script has no CopyDrivers line");
     if (!s.machineId) throw new FileError(409, 'this boot is not bound to a registered machine, so it has no entity and no driver set');
     return stream(c, await deps.controlPlane.driverSetDownload(s.machineId), fetchImpl);
   });
 
   return app;
+}
+
+/** The post-imaging lines whose files this request may fetch (403 for a master the boot was not offered). */
+function scriptLines(c: Context, s: ImagingSession): string[] {
+  const lines = fetchableScriptLines(s, c.req.query('master') || undefined);
+  if (!lines) throw new FileError(403, 'this boot was not offered that master');
+  return lines;
 }
 
 /** The file from its signed URL to the client, verified as it passes (see createImagingFilesApp). */

@@ -14,8 +14,35 @@ export interface ImagingSession {
   backupRequestId: string | null;
   /** Masters this boot may deploy: the armed task's, or those of the menu it was shown. */
   masterIds: string[];
+  /** The armed deployment's post-imaging lines (empty for a boot from the menu: see postImagingScripts). */
   postImagingScript: string[];
+  /**
+   * A boot from the menu: the post-imaging lines of each master it offers (their own scripts,
+   * from the snapshot), by master id. Empty for a boot armed by a task.
+   */
+  postImagingScripts: Record<string, string[]>;
   expiresAt: number;
+}
+
+/**
+ * The post-imaging lines a deploy of `masterId` runs in this boot: an armed deployment's own,
+ * whatever master is named; for a boot from the menu, the lines of the master chosen (none
+ * when no master is named). Undefined when the boot was not offered that master.
+ */
+export function postImagingScriptOf(session: ImagingSession, masterId: string | undefined): string[] | undefined {
+  if (session.deploymentId !== null || masterId === undefined) return session.postImagingScript;
+  if (!session.masterIds.includes(masterId)) return undefined;
+  return Object.hasOwn(session.postImagingScripts, masterId) ? session.postImagingScripts[masterId] : session.postImagingScript;
+}
+
+/**
+ * Every post-imaging line whose files (answer files, agents, driver sets) this boot may
+ * fetch: those of `masterId` when it is named (see postImagingScriptOf); else the armed
+ * deployment's, or for a boot from the menu those of all the masters it offers.
+ */
+export function fetchableScriptLines(session: ImagingSession, masterId: string | undefined): string[] | undefined {
+  if (session.deploymentId !== null || masterId !== undefined) return postImagingScriptOf(session, masterId);
+  return [...session.postImagingScript, ...session.masterIds.flatMap((id) => (Object.hasOwn(session.postImagingScripts, id) ? session.postImagingScripts[id]! : []))];
 }
 
 /**

@@ -41,11 +41,12 @@ export async function buildSnapshot(
   const snapshotEntities: SnapshotEntity[] = [];
   const machines: CatalogueSnapshot['machines'] = [];
   const armedTasks: ArmedTask[] = [];
+  const scripts = scriptLinesReader(store, tenantId);
   for (const entity of entities) {
-    snapshotEntities.push(await snapshotEntity(deps, tenantId, entity, now));
+    snapshotEntities.push(await snapshotEntity(deps, tenantId, entity, now, scripts));
     const entityMachines = await listAll(store, tenantId, 'machine', { group: entity.id });
     machines.push(...entityMachines.map((m) => ({ id: m.id, entityId: m.entityId, mac: m.mac, hostname: m.hostname })));
-    armedTasks.push(...(await armedTasksOf(store, tenantId, entity.id, entityMachines, now)));
+    armedTasks.push(...(await armedTasksOf(store, tenantId, entity.id, entityMachines, now, scripts)));
   }
   const content = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -58,7 +59,28 @@ export async function buildSnapshot(
   return { ...content, version: digest(content), generatedAt: now.toISOString() };
 }
 
-async function snapshotEntity(deps: Pick<AppDeps, 'store' | 'clock' | 'newId'>, tenantId: string, entity: Entity, now: Date): Promise<SnapshotEntity> {
+/** The lines of post-imaging scripts, in the order given; a script that no longer exists is skipped. Each script is read once per snapshot. */
+type ScriptLines = (scriptIds: readonly string[]) => Promise<string[]>;
+
+function scriptLinesReader(store: CatalogueStore, tenantId: string): ScriptLines {
+  const read = new Map<string, Promise<string[]>>();
+  return async (scriptIds) => {
+    const lines: string[] = [];
+    for (const id of scriptIds) {
+      if (!read.has(id)) read.set(id, store.get(tenantId, 'postImagingScript', id).then((script) => script?.lines ?? []));
+      lines.push(...(await read.get(id)!));
+    }
+    return lines;
+  };
+}
+
+async function snapshotEntity(
+  deps: Pick<AppDeps, 'store' | 'clock' | 'newId'>,
+  tenantId: string,
+  entity: Entity,
+  now: Date,
+  scriptLines: ScriptLines,
+): Promise<SnapshotEntity> {
   const { store } = deps;
   let menu = await store.get(tenantId, 'startupMenu', entity.id);
   if (!menu) {
@@ -69,18 +91,23 @@ async function snapshotEntity(deps: Pick<AppDeps, 'store' | 'clock' | 'newId'>, 
     listAll(store, tenantId, 'bootService', { group: entity.id }),
     listAll(store, tenantId, 'master', { group: entity.id }),
   ]);
-  return {
-    id: entity.id,
-    name: entity.name,
-    bootServices: services.map((s) => ({ id: s.id, kind: s.kind, label: s.label, enabled: s.enabled, order: s.order, ipxeScript: s.ipxeScript })),
-    startupMenu: { classic: menu.classic, wol: menu.wol },
-    masters: masters.map((m) => ({
+  const snapshotMasters: SnapshotEntity['masters'] = [];
+  for (const m of masters) {
+    snapshotMasters.push({
       id: m.id,
       label: m.label,
       description: m.description,
       inDefaultStartupMenu: m.inDefaultStartupMenu,
       version: m.versions.at(-1)?.number ?? 0,
-    })),
+      postImagingScript: await scriptLines(m.postImagingScriptIds),
+    });
+  }
+  return {
+    id: entity.id,
+    name: entity.name,
+    bootServices: services.map((s) => ({ id: s.id, kind: s.kind, label: s.label, enabled: s.enabled, order: s.order, ipxeScript: s.ipxeScript })),
+    startupMenu: { classic: menu.classic, wol: menu.wol },
+    masters: snapshotMasters,
   };
 }
 
@@ -94,17 +121,14 @@ async function armedTasksOf(
   entityId: string,
   machines: readonly { id: string; mac: string }[],
   now: Date,
+  scriptLinesOf: ScriptLines,
 ): Promise<ArmedTask[]> {
   const armed: ArmedTask[] = [];
   const deployments = (await listAll(store, tenantId, 'deployment', { group: entityId })).filter(
     (d) => (d.state === 'scheduled' || d.state === 'running') && (!d.scheduledAt || d.scheduledAt <= now.toISOString()),
   );
   for (const deployment of deployments) {
-    const scriptLines: string[] = [];
-    for (const scriptId of deployment.postImagingScriptIds) {
-      const script = await store.get(tenantId, 'postImagingScript', scriptId);
-      if (script) scriptLines.push(...script.lines);
-    }
+    const scriptLines = await scriptLinesOf(deployment.postImagingScriptIds);
     for (const task of await listTasks(store, tenantId, deployment.id)) {
       if (task.state !== 'pending' && task.state !== 'waiting-for-boot') continue;
       const machine = machines.find((m) => m.id === task.machineId);

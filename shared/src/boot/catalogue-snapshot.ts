@@ -30,6 +30,11 @@ export const snapshotMasterSchema = z.object({
   inDefaultStartupMenu: z.boolean(),
   /** Latest version number; 0 when the master has no image yet (then it is never offered). */
   version: z.number().int().nonnegative(),
+  /**
+   * The lines of the master's own post-imaging scripts, in order: what a deploy of it chosen
+   * from the boot menu runs after the restore (since snapshot v1, optional).
+   */
+  postImagingScript: z.array(z.string()).optional(),
 });
 
 export const snapshotEntitySchema = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { armedTaskSchema, type CatalogueSnapshot } from './catalogue-snapshot';
+import { armedTaskSchema, snapshotMasterSchema, type CatalogueSnapshot } from './catalogue-snapshot';
 import { ipxeText } from './ipxe-text';
 import { renderBootScript, type BootRequest } from './render-boot-script';
 
@@ -115,6 +115,15 @@ describe('renderBootScript', () => {
     expect(armedTaskSchema.parse(armed.armedTasks[0]).backupRequestId).toBe('br_01J9ZQ4T6W2R8X5Y7V3N1K0M9P');
     const { backupRequestId: _dropped, ...older } = armed.armedTasks[0]!;
     expect(armedTaskSchema.safeParse(older).success).toBe(true);
+  });
+
+  it("keeps a master's post-imaging lines out of the boot script; snapshots without them still parse", () => {
+    const withScripts = structuredClone(snapshot);
+    withScripts.entities[0]!.masters[0]!.postImagingScript = ['MountSystem', 'CopySysprep corp'];
+    expect(renderBootScript(withScripts, known, options)).toBe(renderBootScript(snapshot, known, options));
+    expect(snapshotMasterSchema.parse(withScripts.entities[0]!.masters[0]).postImagingScript).toEqual(['MountSystem', 'CopySysprep corp']);
+    expect(snapshotMasterSchema.parse(snapshot.entities[0]!.masters[0]).postImagingScript).toBeUndefined();
+    expect(snapshotMasterSchema.safeParse({ ...snapshot.entities[0]!.masters[0], postImagingScript: 'MountSystem' }).success).toBe(false);
   });
 
   it('neutralises user text that would be iPXE syntax', () => {

@@ -132,10 +132,24 @@ ci_path() {
 # fetch PATH OUT: GET $MARROW_SERVER$PATH into OUT (with the token)
 fetch() { mcurl -o "$2" "$MARROW_SERVER$1"; }
 
-# Load the session (GET /imaging/session), once, into $MARROW_STATE/session.json.
+# master_query: "?master=ID" for the master this boot deploys (marrow.master), else nothing.
+# A boot from the menu runs that master's own post-imaging script and fetches its files.
+# Fails on a value that is not a plain id (it goes into a URL as is).
+master_query() {
+  case "${MARROW_MASTER:-}" in
+    '') ;;
+    *[!A-Za-z0-9_.-]*) echo "marrow.master '$MARROW_MASTER' is not a master id" >&2; return 1 ;;
+    *) printf '?master=%s' "$MARROW_MASTER" ;;
+  esac
+}
+
+# Load the session (GET /imaging/session[?master=ID]), once, into $MARROW_STATE/session.json.
 session_json() {
   mkdir -p "$MARROW_STATE"
-  [ -s "$MARROW_STATE/session.json" ] || fetch /imaging/session "$MARROW_STATE/session.json" || return 1
+  if [ ! -s "$MARROW_STATE/session.json" ]; then
+    _q="$(master_query)" || return 1
+    fetch "/imaging/session$_q" "$MARROW_STATE/session.json" || return 1
+  fi
   cat "$MARROW_STATE/session.json"
 }
 

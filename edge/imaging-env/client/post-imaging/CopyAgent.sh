@@ -9,7 +9,7 @@ d="$(ci_path "$MARROW_SYSTEM" Windows/Temp/marrow-agent)"
 mkdir -p "$d"
 tmp="$MARROW_STATE/agent.download"
 hdr="$MARROW_STATE/agent.headers"
-mcurl -D "$hdr" -o "$tmp" "$MARROW_SERVER/imaging/agents/$name" || die "cannot fetch agent $name"
+mcurl -D "$hdr" -o "$tmp" "$MARROW_SERVER/imaging/agents/$name$(master_query)" || die "cannot fetch agent $name"
 # The installer's file name: Content-Disposition filename if the edge sends one, else NAME.
 file="$(sed -n 's/.*[Ff]ilename="\{0,1\}\([A-Za-z0-9._-]*\).*/\1/p' "$hdr" | tail -n1)"
 [ -n "$file" ] || file="$name"

@@ -7,7 +7,7 @@
 d="$(ci_path "$MARROW_SYSTEM" Windows/INF)/marrow-drivers"
 mkdir -p "$d"
 a="$MARROW_STATE/drivers.archive"
-fetch /imaging/drivers "$a" || die "cannot fetch the driver set"
+fetch "/imaging/drivers$(master_query)" "$a" || die "cannot fetch the driver set"
 case "$(dd if="$a" bs=1 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n')" in
   504b0304) unzip -o -q "$a" -d "$d" || die "cannot unpack the driver zip" ;;
   28b52ffd) zstd -dc "$a" | tar -x -C "$d" || die "cannot unpack the driver tar.zst" ;;

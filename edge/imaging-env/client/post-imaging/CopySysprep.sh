@@ -6,7 +6,7 @@
 [ -n "${1:-}" ] || die "CopySysprep needs the name of an answer file"
 [ -n "${MARROW_SYSTEM:-}" ] || die "CopySysprep: run MountSystem first"
 a="$MARROW_STATE/unattend.xml"
-fetch "/imaging/answer-files/$1" "$a" || die "cannot fetch answer file $1"
+fetch "/imaging/answer-files/$1$(master_query)" "$a" || die "cannot fetch answer file $1"
 host="$(session_json | jq -r '.hostname // empty')"
 if [ -n "$host" ]; then answer_set_computer_name "$a" "$host" || die "cannot put the hostname into $1"; fi
 dest="$(ci_path "$MARROW_SYSTEM" Windows/Panther)"

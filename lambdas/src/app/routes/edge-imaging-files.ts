@@ -1,4 +1,4 @@
-import { edgeAnswerFileSchema, edgeFileDownloadSchema, postImagingReferences, type EdgeFileDownload } from '@marrow/shared';
+import { edgeAnswerFileSchema, edgeFileDownloadSchema, postImagingReferences, type EdgeFileDownload, type Entity } from '@marrow/shared';
 import type { AppDeps } from '../deps';
 import type { EdgePrincipal } from '../../catalogue/enrolment';
 import { UPLOAD_URL_SECONDS } from '../../catalogue/edge-images';
@@ -22,7 +22,7 @@ export const edgeImagingFileRoutes = [
   route({
     method: 'get',
     path: '/v1/edge/answer-files/:name',
-    summary: 'An answer file, by name, for CopySysprep NAME of a deployment this imaging server runs',
+    summary: 'An answer file, by name, for CopySysprep NAME of a deployment this imaging server runs, or of a master its boot menus offer',
     tag,
     access: 'edge',
     response: edgeAnswerFileSchema,
@@ -30,10 +30,12 @@ export const edgeImagingFileRoutes = [
       const name = params.name!;
       const file = await findByName(deps.store, edge.tenantId, 'answerFile', name);
       if (!file) throw new NotFoundError(`no answer file named "${name}" in this tenant`);
-      // It may hold domain-join credentials: only for a deployment of this imaging server that uses it.
-      const lines = await scriptLinesOfServedDeployments(deps, edge);
+      // It may hold domain-join credentials: only for a deployment of this imaging server that
+      // uses it, or for a master that its boot menus offer (its own scripts run after a deploy chosen there).
+      const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+      const lines = [...(await scriptLinesOfServedDeployments(deps, edge, served)), ...(await scriptLinesOfOfferedMasters(deps, edge, served))];
       if (!postImagingReferences(lines).answerFiles.includes(name)) {
-        throw new ForbiddenError(`answer file "${name}" is not used by any unfinished deployment of this imaging server`);
+        throw new ForbiddenError(`answer file "${name}" is not used by any unfinished deployment of this imaging server, nor by a master its boot menus offer`);
       }
       return { name: file.name, content: file.content };
     },
@@ -82,11 +84,35 @@ async function download(
 }
 
 /** The post-imaging lines of every unfinished deployment on an entity this imaging server serves. */
-async function scriptLinesOfServedDeployments(deps: AppDeps, edge: EdgePrincipal): Promise<string[]> {
-  const served = new Set(servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId).map((e) => e.id));
+async function scriptLinesOfServedDeployments(deps: AppDeps, edge: EdgePrincipal, served: readonly Entity[]): Promise<string[]> {
+  const ids = new Set(served.map((e) => e.id));
   const lines: string[] = [];
-  for (const deployment of (await unfinishedDeployments(deps.store, edge.tenantId)).filter((d) => served.has(d.entityId))) {
-    for (const scriptId of deployment.postImagingScriptIds) lines.push(...((await deps.store.get(edge.tenantId, 'postImagingScript', scriptId))?.lines ?? []));
+  for (const deployment of (await unfinishedDeployments(deps.store, edge.tenantId)).filter((d) => ids.has(d.entityId))) {
+    lines.push(...(await scriptLinesOf(deps, edge.tenantId, deployment.postImagingScriptIds)));
   }
+  return lines;
+}
+
+/**
+ * The post-imaging lines of the masters this imaging server's boot menus offer: on an entity
+ * it serves whose "deploy a master" boot service is enabled, a master in the default startup
+ * menu that has an image (what the edge's menu lists: see renderBootScript).
+ */
+async function scriptLinesOfOfferedMasters(deps: AppDeps, edge: EdgePrincipal, served: readonly Entity[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const entity of served) {
+    const services = await listAll(deps.store, edge.tenantId, 'bootService', { group: entity.id });
+    if (!services.some((s) => s.kind === 'deploy-master' && s.enabled)) continue;
+    const masters = await listAll(deps.store, edge.tenantId, 'master', { group: entity.id });
+    for (const master of masters.filter((m) => m.inDefaultStartupMenu && m.versions.length > 0)) {
+      lines.push(...(await scriptLinesOf(deps, edge.tenantId, master.postImagingScriptIds)));
+    }
+  }
+  return lines;
+}
+
+async function scriptLinesOf(deps: AppDeps, tenantId: string, scriptIds: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const scriptId of scriptIds) lines.push(...((await deps.store.get(tenantId, 'postImagingScript', scriptId))?.lines ?? []));
   return lines;
 }
