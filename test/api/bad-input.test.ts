@@ -55,6 +55,8 @@ const wrongField: Record<string, [unknown, string]> = {
   'post /v1/edge/enroll': [{ code: '' }, 'body.code: must not be empty'],
   'post /v1/edge/chunks/upload-urls': [{ hashes: ['xyz'] }, 'body.hashes.0: must be a SHA-256 in hex'],
   'post /v1/edge/chunks/download-urls': [{ hashes: [] }, 'body.hashes'],
+  'post /v1/edge/deltas/upload-urls': [{ hashes: ['xyz'] }, 'body.hashes.0: must be a SHA-256 in hex'],
+  'post /v1/edge/deltas/download-urls': [{ hashes: [] }, 'body.hashes'],
   'post /v1/edge/backup-images': [{ machineId: 'nope' }, 'body.machineId'],
   'post /v1/edge/backup-images/:id/promote': [{ inDefaultStartupMenu: 'sure' }, 'body.inDefaultStartupMenu'],
   'post /v1/edge/machines': [{ mac: '52:54:00', inventory: {} }, 'body.mac'],

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkPath, type Manifest } from '@marrow/shared';
+import { chunkPath, deltaPath, type Manifest } from '@marrow/shared';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { buildWorld, type CatalogueWorld } from '../support/catalogue-world';
 
@@ -180,5 +180,76 @@ describe('an abandoned capture', () => {
     const late = await harness.call('post', `/v1/edge/backup-images/${stuck.body.backupImage.id}/complete`, asEdge());
     expect(late.status).toBe(409);
     expect(late.body.error.message).toContain('capture the machine again');
+  });
+});
+
+describe('chunk deltas and the parent of a capture', () => {
+  it('gives upload URLs for the deltas the archive lacks, under the tenant prefix only, and download URLs', async () => {
+    const { h } = chunks[1]!;
+    const delta = randomBytes(700);
+    const asked = await harness.call('post', '/v1/edge/deltas/upload-urls', { ...asEdge(), body: { hashes: [h, h] } });
+    expect(asked.status).toBe(200);
+    expect(asked.body.items).toHaveLength(1);
+    expect((await fetch(asked.body.items[0].url, { method: 'PUT', body: delta })).status).toBe(200);
+    // Once archived, a delta is not offered for upload again (never overwritten).
+    const again = await harness.call('post', '/v1/edge/deltas/upload-urls', { ...asEdge(), body: { hashes: [h] } });
+    expect(again.body.items).toEqual([]);
+    expect(await harness.deps.archive.head(world.tenantId, deltaPath(h))).toBeDefined();
+    expect(await harness.deps.archive.head(world.tenantId, chunkPath(h))).toBeDefined();
+    expect(await harness.deps.archive.head(worldB.tenantId, deltaPath(h))).toBeUndefined();
+
+    const download = await harness.call('post', '/v1/edge/deltas/download-urls', { ...asEdge(), body: { hashes: [h] } });
+    expect(download.status).toBe(200);
+    const got = await fetch(download.body.items[0].url);
+    expect(Buffer.from(await got.arrayBuffer()).equals(delta)).toBe(true);
+    // Another tenant's edge gets URLs into its own prefix only: nothing there.
+    const foreign = await harness.call('post', '/v1/edge/deltas/download-urls', { token: worldB.edgeCredential, body: { hashes: [h] } });
+    expect((await fetch(foreign.body.items[0].url)).status).toBe(404);
+    // Edge credentials only.
+    expect((await harness.call('post', '/v1/edge/deltas/download-urls', { token: harness.tenantA.adminToken, tenant: world.tenantId, body: { hashes: [h] } })).status).toBe(401);
+    expect((await harness.call('post', '/v1/edge/deltas/upload-urls', { body: { hashes: [h] } })).status).toBe(401);
+  });
+
+  it("tells the edge a served machine's latest ready backup image, with its manifest: the parent of its next capture", async () => {
+    const machine = await harness.call('post', '/v1/machines', { token: harness.tenantA.adminToken, tenant: world.tenantId, body: { entityId: world.entityId, mac: '52:54:00:77:00:01', hostname: 'parent-pc' } });
+    const machineId = machine.body.id as string;
+    const latest = () => harness.call('get', `/v1/edge/machines/${machineId}/latest-backup`, asEdge());
+    expect((await latest()).status).toBe(404);
+
+    const missing = await harness.call('post', '/v1/edge/chunks/upload-urls', { ...asEdge(), body: { hashes: chunks.map((c) => c.h) } });
+    for (const item of missing.body.items as { h: string; url: string }[]) await fetch(item.url, { method: 'PUT', body: chunks.find((c) => c.h === item.h)!.data });
+    const capture = async (description: string) => {
+      const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId, description } });
+      await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify({ ...manifest(world.tenantId), machineId }) });
+      return begun.body.backupImage as { id: string; manifestKey: string };
+    };
+    const first = await capture('first');
+    expect((await latest()).status).toBe(404); // capturing is not ready
+    expect((await harness.call('post', `/v1/edge/backup-images/${first.id}/complete`, asEdge())).status).toBe(200);
+    const second = await capture('second');
+    expect((await harness.call('post', `/v1/edge/backup-images/${second.id}/complete`, asEdge())).status).toBe(200);
+    await capture('third, never completed');
+
+    const answer = await latest();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ backupImageId: second.id, manifestKey: second.manifestKey, manifest: { machineId, tenantId: world.tenantId } });
+    expect(answer.body.manifest.partitions[0].chunks).toHaveLength(3);
+    // Another tenant's edge does not see the machine.
+    expect((await harness.call('get', `/v1/edge/machines/${machineId}/latest-backup`, { token: worldB.edgeCredential })).status).toBe(404);
+  });
+
+  it('accepts a manifest naming its parent and chunk deltas, and refuses a delta without its bases or length', async () => {
+    const [first, ...rest] = manifest(world.tenantId).partitions[0]!.chunks;
+    const parent = { backupImageId: world.backupImageId, manifestKey: `backups/${world.backupImageId}/manifest.json` };
+    const register = async (chunk: object) => {
+      const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge(), body: { machineId: world.machineId } });
+      const body = { ...manifest(world.tenantId), parent, partitions: [{ ...manifest(world.tenantId).partitions[0]!, chunks: [chunk, ...rest] }] };
+      await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify(body) });
+      return harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge());
+    };
+    expect((await register({ ...first, b: [chunks[2]!.h], d: 120 })).status).toBe(200);
+    const refused = await register({ ...first, b: [chunks[2]!.h] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('a delta needs both its bases (b) and its length (d)');
   });
 });

@@ -305,12 +305,14 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
 
     const v2 = await site.call<CacheSyncResult>({ cmd: 'freshCacheSync', masterId: master2 });
     timings.push(`3: v1 ${v1.wholeBytes} B; v2 ${v2.wholeBytes} B, the cache holding v1 downloaded ${v2.report.downloadedBytes} B in ${v2.report.downloaded}/${v2.report.chunks} chunks`);
-    // Exactly the chunks v1 did not have: their count and their compressed bytes.
+    // Exactly the chunks v1 did not have: their count, and for each its delta against v1's
+    // chunks (the capture found v1 as its parent) or, when it has none, its compressed bytes.
     const known = new Set(v1.chunks.map((c) => c.h));
     const fresh = v2.chunks.filter((c) => !known.has(c.h));
     expect(fresh.length).toBeGreaterThan(0);
-    expect(v2.report).toMatchObject({ downloaded: fresh.length, alreadyCached: v2.chunks.length - fresh.length });
-    expect(v2.report.downloadedBytes).toBe(fresh.reduce((sum, c) => sum + c.c, 0));
+    expect(v2.report).toMatchObject({ downloaded: fresh.length, alreadyCached: v2.chunks.length - fresh.length, deltaFallbacks: 0 });
+    expect(v2.report.deltaChunks).toBe(fresh.filter((c) => c.d).length);
+    expect(v2.report.downloadedBytes).toBe(fresh.reduce((sum, c) => sum + (c.d ?? c.c), 0));
     expect(v2.report.alreadyCached).toBeGreaterThan(0);
     // 2.6 MiB of new content moves a few chunks, not the image: partclone's own checksums
     // would change every chunk after the first change (backup.sh captures with -a0).

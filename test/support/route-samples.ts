@@ -67,6 +67,8 @@ export function sampleBody(route: AnyRoute, world: CatalogueWorld): unknown {
     'post /v1/edge/enroll': { code: 'MRW-AAAA-BBBB-CCCC-DDDD' },
     'post /v1/edge/chunks/upload-urls': { hashes: ['a'.repeat(64)] },
     'post /v1/edge/chunks/download-urls': { hashes: ['a'.repeat(64)] },
+    'post /v1/edge/deltas/upload-urls': { hashes: ['a'.repeat(64)] },
+    'post /v1/edge/deltas/download-urls': { hashes: ['a'.repeat(64)] },
     'post /v1/edge/backup-images': { machineId: world.machineId },
     'post /v1/edge/backup-images/:id/promote': { description: 'imported' },
     'post /v1/edge/machines': { mac: '52:54:00:99:99:98' },

@@ -36,19 +36,40 @@ export class ControlPlaneClient {
     return this.call('GET', `/v1/edge/machines/${encodeURIComponent(machineId)}/driver-set`).then((body) => edgeFileDownloadSchema.parse(body));
   }
 
-  async chunkDownloadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
-    const urls = new Map<string, string>();
-    for (let at = 0; at < hashes.length; at += 1000) {
-      const body = (await this.call('POST', '/v1/edge/chunks/download-urls', { hashes: hashes.slice(at, at + 1000) })) as { items: { h: string; url: string }[] };
-      for (const item of body.items) urls.set(item.h, item.url);
-    }
-    return urls;
+  chunkDownloadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    return this.urls('/v1/edge/chunks/download-urls', hashes);
   }
 
-  async chunkUploadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+  /** Upload URLs for the chunks the archive lacks (the others are left out). */
+  chunkUploadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    return this.urls('/v1/edge/chunks/upload-urls', hashes);
+  }
+
+  /** Download URLs for chunk deltas (one that is not archived answers 404 there). */
+  deltaDownloadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    return this.urls('/v1/edge/deltas/download-urls', hashes);
+  }
+
+  /** Upload URLs for the chunk deltas the archive lacks (the others are left out). */
+  deltaUploadUrls(hashes: readonly string[]): Promise<Map<string, string>> {
+    return this.urls('/v1/edge/deltas/upload-urls', hashes);
+  }
+
+  /** A served machine's latest ready backup image with its manifest, or undefined when it has none. */
+  async latestBackup(machineId: string): Promise<{ backupImageId: string; manifestKey: string; manifest: Manifest } | undefined> {
+    try {
+      const body = (await this.call('GET', `/v1/edge/machines/${encodeURIComponent(machineId)}/latest-backup`)) as { backupImageId: string; manifestKey: string; manifest: unknown };
+      return { backupImageId: body.backupImageId, manifestKey: body.manifestKey, manifest: manifestSchema.parse(body.manifest) };
+    } catch (error) {
+      if (error instanceof ControlPlaneError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async urls(path: string, hashes: readonly string[]): Promise<Map<string, string>> {
     const urls = new Map<string, string>();
     for (let at = 0; at < hashes.length; at += 1000) {
-      const body = (await this.call('POST', '/v1/edge/chunks/upload-urls', { hashes: hashes.slice(at, at + 1000) })) as { items: { h: string; url: string }[] };
+      const body = (await this.call('POST', path, { hashes: hashes.slice(at, at + 1000) })) as { items: { h: string; url: string }[] };
       for (const item of body.items) urls.set(item.h, item.url);
     }
     return urls;

@@ -142,6 +142,9 @@ function describeReport(report: ImportReport, description: string): string[] {
     `Master "${report.masterLabel}" (${report.masterId}) is ready: "${description}"`,
     `  read          ${formatBytes(report.inputBytes)} (${report.inputBytes} bytes) of images in ${(report.readDurationMs / 1000).toFixed(1)} s${rate(report.readDurationMs)}; ${formatBytes(report.streamBytes)} of partition streams`,
     `  chunks        ${report.uniqueChunks} unique, ${report.newChunks} new in the edge cache, ${report.uploadedChunks} uploaded (${formatBytes(report.uploadedBytes)})`,
+    ...(report.parentBackupImageId
+      ? [`  deltas        ${report.deltaChunks} chunk(s) also as deltas against ${report.parentBackupImageId} (${formatBytes(report.uploadedDeltaBytes)} uploaded): sites holding it fetch those instead`]
+      : []),
     `  compressed    ${formatBytes(report.compressedSizeBytes)} (${report.compressedSizeBytes} bytes)`,
     `  duration      ${formatDuration(report.durationMs)} (${(report.durationMs / 1000).toFixed(1)} s in all${rate(report.durationMs)})`,
     `  backup image  ${report.backupImageId}`,

@@ -56,6 +56,11 @@ export interface ImportReport {
   /** Chunks (and their compressed bytes) the archive lacked and this import uploaded. */
   uploadedChunks: number;
   uploadedBytes: number;
+  /** The backup image this import was registered as a new version of (the machine's latest ready one), if any. */
+  parentBackupImageId?: string;
+  /** Chunks that also got a delta against the parent (what a site holding the parent downloads instead), and the deltas' bytes uploaded. */
+  deltaChunks: number;
+  uploadedDeltaBytes: number;
   compressedSizeBytes: number;
   durationMs: number;
   /** Of which reading, chunking and storing the images. */
@@ -162,6 +167,9 @@ export async function importMaster(options: ImportMasterOptions): Promise<Import
       newChunks,
       uploadedChunks: upload.uploadedChunks,
       uploadedBytes: upload.uploadedBytes,
+      ...(upload.parentBackupImageId ? { parentBackupImageId: upload.parentBackupImageId } : {}),
+      deltaChunks: upload.deltaChunks,
+      uploadedDeltaBytes: upload.uploadedDeltaBytes,
       compressedSizeBytes: master.compressedSizeBytes,
       durationMs: Date.now() - started,
       readDurationMs,

@@ -56,7 +56,8 @@ export function createCommandExecutor(deps: CommandExecutorDeps): (command: Comm
         return { result: 'done', message: `${command.macs.length} machine(s) woken` };
       case 'sync-master': {
         const report = await deps.syncMaster(command.masterId);
-        return { result: 'done', message: `${report.downloaded} chunk(s) downloaded (${report.downloadedBytes} bytes), ${report.alreadyCached} already cached` };
+        const deltas = report.deltaChunks ? `; ${report.deltaChunks} of them rebuilt from deltas against cached chunks` : '';
+        return { result: 'done', message: `${report.downloaded} chunk(s) downloaded (${report.downloadedBytes} bytes), ${report.alreadyCached} already cached${deltas}` };
       }
     }
   };

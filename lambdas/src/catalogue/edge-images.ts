@@ -1,6 +1,6 @@
-import { chunkPath, compressedSize, manifestSchema, uniqueChunks, type BackupImage, type Manifest, type Master } from '@marrow/shared';
+import { chunkPath, compressedSize, deltaPath, manifestSchema, uniqueChunks, type BackupImage, type Manifest, type Master } from '@marrow/shared';
 import type { AppDeps } from '../app/deps';
-import { ConflictError, ValidationError } from '../errors/marrow-error';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors/marrow-error';
 import { getOrNotFound, newMeta, updateRecord } from './records';
 import type { EdgePrincipal } from './enrolment';
 import { servedEntities } from './snapshot';
@@ -39,6 +39,40 @@ export async function chunkUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes
 /** GET URLs for chunks the edge must fetch (a master's chunks missing from its cache). */
 export async function chunkDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
   return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, chunkPath(h), UPLOAD_URL_SECONDS) })));
+}
+
+/**
+ * Which of these chunk deltas (design §5: a new chunk compressed against chunks of the image it
+ * is a new version of) the tenant's archive lacks, with a short-lived PUT URL for each. The same
+ * scoping as chunks: the tenant's prefix only, one delta per chunk, never overwritten.
+ */
+export async function deltaUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
+  const missing = await mapLimited([...new Set(hashes)], HEAD_CONCURRENCY, async (h) => ((await deps.archive.head(edge.tenantId, deltaPath(h))) ? undefined : h));
+  return Promise.all(
+    missing.filter((h): h is string => h !== undefined).map(async (h) => ({ h, url: await deps.archive.presignPut(edge.tenantId, deltaPath(h), UPLOAD_URL_SECONDS) })),
+  );
+}
+
+/** GET URLs for chunk deltas (a missing chunk the edge can rebuild from chunks it holds); a delta that is not archived answers 404 there. */
+export async function deltaDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
+  return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, deltaPath(h), UPLOAD_URL_SECONDS) })));
+}
+
+/**
+ * The latest ready backup image of a machine this edge serves, with its manifest: what a new
+ * capture of that machine is a new version of (its parent), so that the edge can upload deltas
+ * of the chunks that changed. Not found when the machine has none.
+ */
+export async function latestBackup(deps: AppDeps, edge: EdgePrincipal, machineId: string): Promise<{ backupImageId: string; manifestKey: string; manifest: Manifest }> {
+  const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', machineId);
+  const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+  if (!served.some((e) => e.id === machine.entityId)) throw new ForbiddenError(`machine ${machine.id} is not served by this imaging server`);
+  const ready = (await listAll(deps.store, edge.tenantId, 'backupImage', { group: machine.entityId }))
+    .filter((b) => b.machineId === machine.id && b.state === 'ready' && b.manifestKey)
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
+  const latest = ready.at(-1);
+  if (!latest) throw new NotFoundError(`machine ${machine.id} has no ready backup image`);
+  return { backupImageId: latest.id, manifestKey: latest.manifestKey!, manifest: await readManifest(deps, edge.tenantId, latest.manifestKey!) };
 }
 
 /** A machine of an entity this edge serves, or a refusal. */

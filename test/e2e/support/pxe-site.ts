@@ -73,8 +73,8 @@ export interface CacheSyncResult {
   report: SyncReport;
   /** The master's unique chunks, compressed: what shipping the whole image would move. */
   wholeBytes: number;
-  /** The master's unique chunks (hash, compressed bytes). */
-  chunks: { h: string; c: number }[];
+  /** The master's unique chunks (hash, compressed bytes, and the length of its delta when it has one). */
+  chunks: { h: string; c: number; d?: number }[];
 }
 
 export interface SyncResult {
@@ -187,7 +187,7 @@ async function run(command: Command): Promise<unknown> {
       }
       const report = await syncMaster(command.masterId, freshCache.cache, freshCache.controlPlane);
       const manifest = await freshCache.controlPlane.masterManifest(command.masterId);
-      const result: CacheSyncResult = { report, wholeBytes: compressedSize(manifest), chunks: uniqueChunks(manifest).map(({ h, c }) => ({ h, c })) };
+      const result: CacheSyncResult = { report, wholeBytes: compressedSize(manifest), chunks: uniqueChunks(manifest).map(({ h, c, d }) => ({ h, c, ...(d ? { d } : {}) })) };
       return result;
     }
     case 'stopControlPlane': {

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { backupImageSchema, idSchema, manifestSchema, masterSchema, textSchema } from '@marrow/shared';
-import { beginBackup, chunkDownloadUrls, chunkUploadUrls, completeBackup, promoteBackup, readManifest } from '../../catalogue/edge-images';
+import {
+  beginBackup,
+  chunkDownloadUrls,
+  chunkUploadUrls,
+  completeBackup,
+  deltaDownloadUrls,
+  deltaUploadUrls,
+  latestBackup,
+  promoteBackup,
+  readManifest,
+} from '../../catalogue/edge-images';
 import { servedEntities } from '../../catalogue/snapshot';
 import { getOrNotFound } from '../../catalogue/records';
 import { NotFoundError } from '../../errors/marrow-error';
@@ -31,6 +41,35 @@ export const edgeImageRoutes = [
     body: z.strictObject({ hashes }),
     response: urls,
     handle: async ({ deps, edge, body }) => ({ items: await chunkDownloadUrls(deps, edge, body.hashes) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/deltas/upload-urls',
+    summary: 'Which of these chunk deltas the archive lacks, each with a short-lived upload URL',
+    tag,
+    access: 'edge',
+    body: z.strictObject({ hashes }),
+    response: urls,
+    handle: async ({ deps, edge, body }) => ({ items: await deltaUploadUrls(deps, edge, body.hashes) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/edge/deltas/download-urls',
+    summary: 'Short-lived download URLs for chunk deltas (a missing chunk rebuilt from chunks the edge holds)',
+    tag,
+    access: 'edge',
+    body: z.strictObject({ hashes }),
+    response: urls,
+    handle: async ({ deps, edge, body }) => ({ items: await deltaDownloadUrls(deps, edge, body.hashes) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/edge/machines/:machineId/latest-backup',
+    summary: "A served machine's latest ready backup image and its manifest: the parent of its next capture",
+    tag,
+    access: 'edge',
+    response: z.object({ backupImageId: idSchema('backupImage'), manifestKey: z.string(), manifest: manifestSchema }),
+    handle: ({ deps, edge, params }) => latestBackup(deps, edge, params.machineId!),
   }),
   route({
     method: 'post',
