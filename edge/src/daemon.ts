@@ -16,6 +16,7 @@ import { closeAll } from './lifecycle/close-all';
 import { createCommandExecutor } from './tasks/command-executor';
 import { Outbox } from './telemetry/outbox';
 import { ChunkStore } from './imagecache/chunk-store';
+import { ChunkDecodePool } from './imagecache/chunk-decode-pool';
 import { syncMaster } from './imagecache/master-sync';
 import { ControlPlaneClient } from './catalogue/control-plane-client';
 import { TelemetryAgent } from './telemetry/telemetry-agent';
@@ -39,6 +40,8 @@ export interface RunningEdge {
   wakeLog: WakeLog;
   /** The master cache (chunks of captures and masters). */
   cache: ChunkStore;
+  /** The worker threads that decompress and verify the chunks of deploy streams (stopped by `close()`). */
+  decodePool: ChunkDecodePool;
   /** The cloud link (health, events, commands), when the edge has an MQTT identity. */
   telemetry: TelemetryAgent | undefined;
   services(): { proxyDhcp: ServiceState; tftp: ServiceState; http: ServiceState };
@@ -66,6 +69,9 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
 
     const cache = await ChunkStore.open(join(config.dataDir, 'cache'), config.cacheQuotaBytes);
     const controlPlane = new ControlPlaneClient(identity);
+    // Threads start with the first deploy stream; stopped after the HTTP server (closers run last first).
+    const decodePool = new ChunkDecodePool();
+    closers.push(() => decodePool.close());
     const sessions = new ImagingSessions();
     let telemetry: TelemetryAgent | undefined;
 
@@ -81,7 +87,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     });
     app.route(
       '/',
-      createImagingApp({ sessions, cache, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry, onRegistered: () => sync.syncNow() }),
+      createImagingApp({ sessions, cache, decoder: decodePool, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry, onRegistered: () => sync.syncNow() }),
     );
     const http = await listen(app.fetch, config.http.address, config.http.port);
     closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
@@ -168,6 +174,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
       httpUrl: baseUrl,
       telemetry,
       cache,
+      decodePool,
       httpPort,
       tftpPort: tftp?.port ?? null,
       proxyDhcpPorts: proxy?.ports ?? null,

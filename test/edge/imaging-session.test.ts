@@ -1,8 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { chunkPath, type Manifest } from '@marrow/shared';
+import { ChunkEncoder } from '../../edge/src/imagecache/chunk-codec';
 import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
 import type { LocalHost } from '../../lambdas/src/local/local-host';
@@ -162,5 +165,38 @@ describe('progress of a deployment from the imaging environment', () => {
     }
     expect(task).toMatchObject({ state: 'done', progress: { phase: 'report' } });
     expect((await admin('get', `/v1/deployments/${deployment.id}`)).body.state).toBe('finished');
+  });
+});
+
+describe('deploy streams on the decode threads', () => {
+  // Last in the file: it stops the edge.
+  it('refetches a damaged cached chunk instead of sending it, and stopping the edge stops the threads', async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    const token = await bootToken(MAC);
+    const session = await (await call(token, 'GET', '/imaging/session')).json();
+    expect(session.modes).toContain('deploy');
+    const master = session.masterIds[0];
+    const manifest: Manifest = await (await call(token, 'GET', `/imaging/deploy/manifest?master=${master}`)).json();
+    const chunks = manifest.partitions[0]!.chunks;
+    expect(chunks.length).toBeGreaterThan(2);
+    const victim = chunks[1]!;
+    const path = join(edge.cache.root, chunkPath(victim.h));
+    const good = await readFile(path);
+    // A valid zstd frame of the right length, with other content: only the SHA-256 can tell.
+    await writeFile(path, new ChunkEncoder().encode(randomBytes(victim.n)).compressed);
+
+    const stream = await call(token, 'GET', `/imaging/deploy/partitions/1?master=${master}`);
+    expect(stream.status).toBe(200);
+    const bytes = Buffer.from(await stream.arrayBuffer());
+    expect(bytes.equals(disk)).toBe(true);
+    expect((await readFile(path)).equals(good)).toBe(true); // the good copy came from the archive
+
+    const threads = new Set(post.mock.contexts as Worker[]);
+    post.mockRestore();
+    expect(threads.size).toBeGreaterThan(0);
+    expect(edge.decodePool.runningThreads).toBe(threads.size);
+    await edge.close();
+    expect([...threads].every((worker) => worker.threadId === -1)).toBe(true);
+    expect(edge.decodePool.runningThreads).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
+import { ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   MANIFEST_SCHEMA_VERSION,
   taskErrorSchema,
@@ -9,17 +11,21 @@ import {
   type PartitionImage,
 } from '@marrow/shared';
 import type { ControlPlaneClient } from '../catalogue/control-plane-client';
+import type { ChunkVerifier } from '../imagecache/chunk-decode-pool';
 import type { ChunkStore } from '../imagecache/chunk-store';
 import { ingestStream } from '../imagecache/ingest-stream';
 import { rebuildStream } from '../imagecache/rebuild-stream';
 import { uploadCapture } from '../imagecache/upload-capture';
 import { createImagingFilesApp } from './imaging-files';
+import { sendStream } from './send-stream';
 import { postImagingScriptOf, type ImagingMode, type ImagingSession, type ImagingSessions } from '../tasks/imaging-sessions';
 import type { TelemetryAgent } from '../telemetry/telemetry-agent';
 
 export interface ImagingAppDeps {
   sessions: ImagingSessions;
   cache: ChunkStore;
+  /** Decompresses and verifies the chunks of deploy streams (the edge's worker threads); on the event loop when absent. */
+  decoder?: ChunkVerifier;
   controlPlane: ControlPlaneClient;
   tenantId: string;
   telemetry: () => TelemetryAgent | undefined;
@@ -186,7 +192,20 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       if (!response.ok) throw new Error(`chunk ${ref.h}: the archive answered ${response.status}`);
       return Buffer.from(await response.arrayBuffer());
     };
-    const stream = rebuildStream(partition.chunks, deps.cache, fetchMissing);
+    const stream = rebuildStream(partition.chunks, deps.cache, fetchMissing, deps.decoder ? { verifier: deps.decoder } : {});
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(partition.streamBytes), 'x-marrow-stream-sha256': partition.streamSha256 };
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+    if (outgoing instanceof ServerResponse) {
+      // Served by @hono/node-server: write the chunks to the socket ourselves, so that each
+      // chunk's memory goes back to the decode pool once written.
+      // A stream that cannot start (its first chunk) still gets an ordinary error response.
+      const first = await stream.next();
+      const recycle = deps.decoder?.recycle?.bind(deps.decoder);
+      void sendStream(outgoing, 200, headers, startingWith(first, stream), recycle).then((error) => {
+        if (error) console.warn(`imaging: deploy stream of partition ${partition.number} cut short: ${error.message}`);
+      });
+      return RESPONSE_ALREADY_SENT;
+    }
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const next = await stream.next();
@@ -197,7 +216,7 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
         await stream.return(undefined);
       },
     });
-    return c.body(body, 200, { 'content-type': 'application/octet-stream', 'content-length': String(partition.streamBytes), 'x-marrow-stream-sha256': partition.streamSha256 });
+    return c.body(body, 200, headers);
   });
 
   // Answer files, agents and driver sets for the post-imaging scripts of deploy boots.
@@ -212,6 +231,17 @@ class SessionError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** A generator's first result, then the rest of it; stopping early stops it too (its pins go). */
+async function* startingWith<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
   }
 }
 

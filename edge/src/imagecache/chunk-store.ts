@@ -111,6 +111,17 @@ export class ChunkStore {
     }
   }
 
+  /**
+   * Where a chunk's file is, for reading it elsewhere (a decode thread), counted as a use like
+   * `get`; undefined when the cache does not hold it. A reader that finds no file there
+   * calls `remove`.
+   */
+  async locate(hash: string): Promise<string | undefined> {
+    if (!(await this.adopt(hash))) return undefined;
+    this.touch(hash);
+    return join(this.root, chunkPath(hash));
+  }
+
   /** Drops a chunk (e.g. one that failed verification). */
   async remove(hash: string): Promise<void> {
     await rm(join(this.root, chunkPath(hash)), { force: true });
