@@ -6,6 +6,7 @@ import { DynamoDbCatalogueStore } from '../../lambdas/src/adapters/dynamodb/dyna
 import { brokerAccess } from '../../lambdas/src/local/broker/broker-access';
 import { startAedes } from '../../lambdas/src/local/embedded/aedes';
 import { startDynalite } from '../../lambdas/src/local/embedded/dynalite';
+import { startDynaliteProcess } from './dynalite-process';
 import { FleetMeter } from './fleet-meter';
 import { startProfiling, type ProfileSummary } from './fleet-profile';
 import type { HostAnswer, HostProgress, HostRequest, HostStatuses } from './fleet-protocol';
@@ -29,7 +30,10 @@ const { dataDir, cpuProfileDir } = JSON.parse(process.argv[2] ?? '{}') as { data
 const send = (message: unknown) => process.send!(message);
 
 const meter = new FleetMeter();
-const dynalite = await startDynalite({ path: join(dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' });
+// FLEET_DYNALITE=inline puts the emulator back on the host's event loop (as `npm start` has it).
+const dynalite = process.env.FLEET_DYNALITE === 'inline'
+  ? await startDynalite({ path: join(dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' })
+  : await startDynaliteProcess(join(dataDir, 'dynamodb'));
 const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.endpoint, region: 'us-east-1' });
 await ensureCatalogueTable(client, 'catalogue');
 timeDynamoCalls(documentClient, meter);
