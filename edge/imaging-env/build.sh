@@ -101,7 +101,7 @@ done
 # Drop stale .debs (older versions) so the cache does not grow forever.
 for deb in "$out"/.debs/*.deb; do
   base="$(basename "$deb")"; p="${base%%_*}"; v="$(echo "$base" | cut -d_ -f2 | sed 's/%3a/:/')"
-  echo "$versions" | grep -qx "$p=$v" || rm -f "$deb"
+  grep -qx "$p=$v" <<<"$versions" || rm -f "$deb"
 done
 
 # 2. The initramfs tree.
