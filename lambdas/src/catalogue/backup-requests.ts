@@ -1,8 +1,9 @@
-import { canMoveTask, canReportTask, isTerminalTaskState, type BackupRequest, type DeploymentTaskState, type Machine } from '@marrow/shared';
+import { canMoveTask, isTerminalTaskState, type BackupRequest, type DeploymentTaskState, type Machine } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 import { listTasks } from './deployments';
 import { updateRecord } from './records';
+import { applySequencedReport, StaleReport, type SequencedReport } from './sequenced-report';
 import { unfinishedDeployments } from './usage';
 
 /** Backup requests of an entity (or of the tenant) that have not ended yet. */
@@ -54,44 +55,15 @@ export async function markBackupRequestArmed(store: CatalogueStore, tenantId: st
   }
 }
 
-export interface BackupRequestReport {
-  seq: number;
-  state: DeploymentTaskState;
-  progress?: BackupRequest['progress'];
-  error?: BackupRequest['error'];
+export interface BackupRequestReport extends SequencedReport<'backupRequest'> {
   backupImageId?: string;
 }
 
 /**
- * Applies an edge's report of a backup request, as applyTaskReport does for a deployment task:
- * the sequence number decides (late, repeated or out-of-order reports change nothing) and a
- * finished request is never revived. Returns false when the report changed nothing.
+ * Applies an edge's report of a backup request (applySequencedReport), keeping the backup image
+ * it names. Returns false when the report changed nothing.
  */
-export async function applyBackupRequestReport(store: CatalogueStore, tenantId: string, id: string, now: Date, report: BackupRequestReport): Promise<boolean> {
-  const current = await store.get(tenantId, 'backupRequest', id);
-  if (!current || !accepts(current, report)) return false;
-  try {
-    await updateRecord(store, tenantId, 'backupRequest', id, now, (request) => {
-      if (!accepts(request, report)) throw new StaleReport();
-      return {
-        ...request,
-        state: report.state,
-        progress: report.progress !== undefined ? report.progress : request.progress,
-        error: report.error !== undefined ? report.error : request.error,
-        backupImageId: report.backupImageId ?? request.backupImageId,
-        reportedSeq: report.seq,
-      };
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof StaleReport) return false;
-    throw error;
-  }
-}
-
-class StaleReport extends Error {}
-
-function accepts(request: BackupRequest, report: BackupRequestReport): boolean {
-  if (request.reportedSeq !== null && request.reportedSeq !== undefined && report.seq <= request.reportedSeq) return false;
-  return canReportTask(request.state, report.state);
+export function applyBackupRequestReport(store: CatalogueStore, tenantId: string, id: string, now: Date, report: BackupRequestReport): Promise<boolean> {
+  const { backupImageId, ...sequenced } = report;
+  return applySequencedReport(store, tenantId, 'backupRequest', id, now, sequenced, (request) => ({ backupImageId: backupImageId ?? request.backupImageId }));
 }

@@ -1,7 +1,8 @@
-import { canMoveTask, canReportTask, deploymentStateOf, isTerminalTaskState, type Deployment, type DeploymentTask, type DeploymentTaskState } from '@marrow/shared';
+import { canMoveTask, deploymentStateOf, isTerminalTaskState, type Deployment, type DeploymentTask, type DeploymentTaskState } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 import { updateRecord } from './records';
+import { applySequencedReport, type SequencedReport } from './sequenced-report';
 
 /** Tasks are stored under "{deploymentId}#{machineId}" and listed by deployment. */
 export function taskKey(deploymentId: string, machineId: string): string {
@@ -53,19 +54,10 @@ export function isUnfinished(task: DeploymentTask): boolean {
   return !isTerminalTaskState(task.state);
 }
 
-export interface TaskReport {
-  seq: number;
-  state: DeploymentTaskState;
-  progress?: DeploymentTask['progress'];
-  error?: DeploymentTask['error'];
-}
+export type TaskReport = SequencedReport<'deploymentTask'>;
 
-/**
- * Applies an edge's report of a task. Reports can arrive late, twice or out of order (QoS 1,
- * an outbox replay, concurrent rule invocations): the sequence number decides, so the task
- * converges to what the edge last saw. Returns false when the report changed nothing.
- */
-export async function applyTaskReport(
+/** Applies an edge's report of a task (applySequencedReport). Returns false when it changed nothing. */
+export function applyTaskReport(
   store: CatalogueStore,
   tenantId: string,
   deploymentId: string,
@@ -73,30 +65,5 @@ export async function applyTaskReport(
   now: Date,
   report: TaskReport,
 ): Promise<boolean> {
-  const key = taskKey(deploymentId, machineId);
-  const current = await store.get(tenantId, 'deploymentTask', key);
-  if (!current || !accepts(current, report)) return false;
-  try {
-    await updateRecord(store, tenantId, 'deploymentTask', key, now, (task) => {
-      if (!accepts(task, report)) throw new StaleReport();
-      return {
-        ...task,
-        state: report.state,
-        progress: report.progress !== undefined ? report.progress : task.progress,
-        error: report.error !== undefined ? report.error : task.error,
-        reportedSeq: report.seq,
-      };
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof StaleReport) return false;
-    throw error;
-  }
-}
-
-class StaleReport extends Error {}
-
-function accepts(task: DeploymentTask, report: TaskReport): boolean {
-  if (task.reportedSeq !== null && task.reportedSeq !== undefined && report.seq <= task.reportedSeq) return false;
-  return canReportTask(task.state, report.state);
+  return applySequencedReport(store, tenantId, 'deploymentTask', taskKey(deploymentId, machineId), now, report);
 }
