@@ -6,7 +6,7 @@ import { DynamoDbCatalogueStore } from '../../lambdas/src/adapters/dynamodb/dyna
 import { brokerAccess } from '../../lambdas/src/local/broker/broker-access';
 import { startAedes } from '../../lambdas/src/local/embedded/aedes';
 import { startDynalite } from '../../lambdas/src/local/embedded/dynalite';
-import { startDynaliteProcess } from './dynalite-process';
+import { startDynaliteThread } from '../../lambdas/src/local/embedded/dynalite-thread';
 import { FleetMeter } from './fleet-meter';
 import { startProfiling, type ProfileSummary } from './fleet-profile';
 import type { HostAnswer, HostProgress, HostRequest, HostStatuses } from './fleet-protocol';
@@ -17,7 +17,7 @@ import type { EdgeSubscription } from '../../lambdas/src/local/broker/edge-subsc
 /**
  * The fleet benchmark's host, in a child process of its own so that its CPU and memory are
  * its own. It assembles the telemetry half of lambdas/src/local/local-host.ts the same way
- * (dynalite persisted under the data directory → the DynamoDB catalogue store → aedes
+ * (dynalite on a worker thread, persisted under the data directory → the DynamoDB catalogue store → aedes
  * persisted under the data directory with brokerAccess(store) as its ACLs) and subscribes
  * with the local host's EdgeSubscription, timed (fleet-wiring.ts). The HTTP API,
  * s3rver and the local edge are left out: no edge message touches them.
@@ -30,10 +30,10 @@ const { dataDir, cpuProfileDir } = JSON.parse(process.argv[2] ?? '{}') as { data
 const send = (message: unknown) => process.send!(message);
 
 const meter = new FleetMeter();
-// FLEET_DYNALITE=inline puts the emulator back on the host's event loop (as `npm start` has it).
-const dynalite = process.env.FLEET_DYNALITE === 'inline'
-  ? await startDynalite({ path: join(dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' })
-  : await startDynaliteProcess(join(dataDir, 'dynamodb'));
+// As the local host runs it: on a worker thread. FLEET_DYNALITE=inline puts the emulator back on
+// the host's event loop, to compare.
+const dynaliteOptions = { path: join(dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' };
+const dynalite = process.env.FLEET_DYNALITE === 'inline' ? await startDynalite(dynaliteOptions) : await startDynaliteThread(dynaliteOptions);
 const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.endpoint, region: 'us-east-1' });
 await ensureCatalogueTable(client, 'catalogue');
 timeDynamoCalls(documentClient, meter);

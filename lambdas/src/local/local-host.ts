@@ -20,7 +20,7 @@ import { startAedes } from './embedded/aedes';
 import { brokerAccess } from './broker/broker-access';
 import { aedesCommandPublisher, localMqttIdentities } from './broker/broker-wiring';
 import { EdgeSubscription } from './broker/edge-subscription';
-import { startDynalite } from './embedded/dynalite';
+import { startDynaliteThread } from './embedded/dynalite-thread';
 import { startS3rver } from './embedded/s3rver';
 import type { LocalHostConfig } from './local-config';
 import { mountPortal } from './portal-static';
@@ -49,16 +49,27 @@ export interface LocalHost {
 
 /**
  * The embedded default: the real AWS SDK clients talking to dynalite and s3rver, aedes as
- * the MQTT broker, and the control plane app on a Node server — all in this process, all
- * persisted under one data directory.
+ * the MQTT broker, and the control plane app on a Node server — all in this process (dynalite
+ * on a worker thread), all persisted under one data directory.
  */
-export async function startLocalHost(config: LocalHostConfig): Promise<LocalHost> {
+export interface LocalHostHooks {
+  /** Something the host cannot run without stopped by itself (the embedded DynamoDB's thread). */
+  onFatal?(error: Error): void;
+}
+
+export async function startLocalHost(config: LocalHostConfig, hooks: LocalHostHooks = {}): Promise<LocalHost> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = closeAll(closers);
   try {
     closers.push(lockDataDir(config.dataDir));
     const region = 'us-east-1';
-    const dynalite = await startDynalite({ path: join(config.dataDir, 'dynamodb'), port: 0, host: '127.0.0.1' });
+    // On a thread of its own: the emulator's work stays off the event loop serving the API and the edges.
+    const dynalite = await startDynaliteThread({
+      path: join(config.dataDir, 'dynamodb'),
+      port: 0,
+      host: '127.0.0.1',
+      onCrash: (error) => (hooks.onFatal ?? ((e: Error) => console.error(`Marrow: ${e.message}`)))(error),
+    });
     closers.push(() => dynalite.close());
     const s3rver = await startS3rver({ directory: join(config.dataDir, 's3'), port: 0, host: '127.0.0.1' });
     closers.push(() => s3rver.close());

@@ -1,5 +1,5 @@
 import { readLocalHostConfig } from './local-config';
-import { startLocalHost } from './local-host';
+import { startLocalHost, type LocalHost } from './local-host';
 
 /**
  * `npm start`: the whole of Marrow on this machine. Only this file reads the environment
@@ -7,7 +7,15 @@ import { startLocalHost } from './local-host';
  */
 async function main(): Promise<void> {
   const config = readLocalHostConfig(process.env);
-  const host = await startLocalHost(config);
+  // Filled once started: a fatal error may come before (then there is nothing to close yet).
+  const running: { host?: LocalHost } = {};
+  const host = await startLocalHost(config, {
+    onFatal: (error) => {
+      console.error(`Marrow must stop: ${error.message}`);
+      void (running.host?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
+  running.host = host;
   console.log(`Marrow local host is running (data in ${config.dataDir})`);
   console.log(`  Portal       ${host.apiUrl}/`);
   console.log(`  API          ${host.apiUrl}/v1   (OpenAPI: ${host.apiUrl}/v1/openapi.json)`);

@@ -25,18 +25,11 @@ export interface RunningDynalite {
  */
 const openPaths = new Set<string>();
 
-/** DynamoDB emulated in-process (dynalite): the local host's and the tests' catalogue table. */
+/** DynamoDB emulated in-process (dynalite): the tests' catalogue table. */
 export async function startDynalite(options: DynaliteOptions = {}): Promise<RunningDynalite> {
   const host = options.host ?? '127.0.0.1';
-  const path = options.path === undefined ? undefined : resolve(options.path);
-  if (path !== undefined) {
-    if (openPaths.has(path)) throw new Error(`dynalite is already running on ${path}`);
-    await assertUnlocked(path);
-    openPaths.add(path);
-  }
-
-  // Tables turn ACTIVE after createTableMs; DynamoDB's realism costs every test start 0.5 s.
-  const server = dynalite({ ...(path === undefined ? {} : { path }), createTableMs: 50 });
+  const claim = await claimDataPath(options.path);
+  const server = dynalite({ ...(claim.path === undefined ? {} : { path: claim.path }), createTableMs: CREATE_TABLE_MS });
   try {
     await new Promise<void>((resolveListen, rejectListen) => {
       server.once('error', rejectListen);
@@ -46,7 +39,8 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
       });
     });
   } catch (error) {
-    if (path !== undefined) openPaths.delete(path);
+    await closeUnlistened(server);
+    claim.release();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -56,7 +50,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
     closing ??= new Promise<void>((resolveClose, rejectClose) => {
       // dynalite's close() waits for the HTTP server, then closes LevelDB (releasing its lock).
       server.close((error) => {
-        if (path !== undefined) openPaths.delete(path);
+        claim.release();
         if (error) rejectClose(error);
         else resolveClose();
       });
@@ -67,6 +61,45 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
   };
 
   return { endpoint: `http://${formatHost(host)}:${port}`, port, close };
+}
+
+/**
+ * dynalite opens its LevelDB store when created but closes it only through server.close(),
+ * which refuses a server that never listened: listening on a free loopback port first is the
+ * one way to release the directory's lock after a failed listen (e.g. EADDRINUSE).
+ */
+function closeUnlistened(server: ReturnType<typeof dynalite>): Promise<void> {
+  server.removeAllListeners('listening'); // the failed listen's own callback
+  return new Promise<void>((resolveClose) => {
+    server.listen(0, '127.0.0.1', () => server.close(() => resolveClose()));
+  });
+}
+
+/** Tables turn ACTIVE after createTableMs; DynamoDB's realism would cost every start 0.5 s. */
+export const CREATE_TABLE_MS = 50;
+
+export interface DataPathClaim {
+  /** The absolute LevelDB directory, or undefined for an in-memory store. */
+  path: string | undefined;
+  release(): void;
+}
+
+/**
+ * Reserves a LevelDB directory for one dynalite of this process (in-process or on a thread),
+ * after proving no other process holds it.
+ */
+export async function claimDataPath(path: string | undefined): Promise<DataPathClaim> {
+  if (path === undefined) return { path: undefined, release: () => undefined };
+  const absolute = resolve(path);
+  if (openPaths.has(absolute)) throw new Error(`dynalite is already running on ${absolute}`);
+  openPaths.add(absolute);
+  try {
+    await assertUnlocked(absolute);
+  } catch (error) {
+    openPaths.delete(absolute);
+    throw error;
+  }
+  return { path: absolute, release: () => openPaths.delete(absolute) };
 }
 
 /**

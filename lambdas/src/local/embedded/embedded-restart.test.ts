@@ -11,7 +11,8 @@ import { createS3Client, ensureBucket } from '../../adapters/s3/clients';
 import { S3ObjectArchive } from '../../adapters/s3/s3-object-archive';
 import { SYSTEM_SCOPE } from '../../ports/catalogue-store';
 import { startAedes } from './aedes';
-import { startDynalite } from './dynalite';
+import { startDynalite, type DynaliteOptions, type RunningDynalite } from './dynalite';
+import { startDynaliteThread } from './dynalite-thread';
 import { startS3rver } from './s3rver';
 
 /**
@@ -30,7 +31,12 @@ afterAll(async () => {
 const region = 'eu-west-1';
 const tenantId = `tn_${ulid()}`;
 
-describe('dynalite with a data directory', () => {
+const dynaliteRuns: [string, (options: DynaliteOptions) => Promise<RunningDynalite>][] = [
+  ['in this thread (the tests)', startDynalite],
+  ['on a worker thread (the local host)', startDynaliteThread],
+];
+
+describe.each(dynaliteRuns)('dynalite with a data directory, %s', (way, startDynalite) => {
   async function openStore(path: string, port = 0) {
     const dynalite = await startDynalite({ path, port });
     const { client, documentClient } = createDynamoDbClients({ endpoint: dynalite.endpoint, region });
@@ -46,7 +52,7 @@ describe('dynalite with a data directory', () => {
   }
 
   it('keeps records across a restart on the same directory', async () => {
-    const path = join(root, 'dynalite');
+    const path = join(root, `dynalite ${way}`);
     const at = '2025-01-15T10:00:00.000Z';
     const tenant = { id: tenantId, name: 'Acme', createdAt: at, updatedAt: at, version: 1 };
 
@@ -63,12 +69,25 @@ describe('dynalite with a data directory', () => {
   });
 
   it('refuses a second instance on a directory in use instead of crashing', async () => {
-    const path = join(root, 'dynalite-busy');
+    const path = join(root, `dynalite-busy ${way}`);
     const running = await startDynalite({ path });
     try {
       await expect(startDynalite({ path })).rejects.toThrow(/already running/);
+      await expect(startDynaliteThread({ path })).rejects.toThrow(/already running/);
     } finally {
       await running.close();
+    }
+  });
+
+  it('says the port is in use, and frees the directory for the next try', async () => {
+    const path = join(root, `dynalite-port ${way}`);
+    const holder = await startDynalite({});
+    try {
+      await expect(startDynalite({ path, port: holder.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      const next = await startDynalite({ path });
+      await next.close();
+    } finally {
+      await holder.close();
     }
   });
 });
