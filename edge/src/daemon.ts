@@ -101,6 +101,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
         address: config.tftp.address,
         port: config.tftp.port,
         source: await tftpSource(config),
+        options: { busyPollMicros: config.tftp.busyPollMicros },
         log: (entry) => {
           if (entry.level === 'debug') return;
           const where = [entry.peer, entry.file].filter(Boolean).join(' ');

@@ -106,6 +106,7 @@ describe('marrow-edge tftp', () => {
     [['--root', '/tmp', '--port', '70000'], /--port must be a number/],
     [['--root', '/tmp', '--bogus'], /Unknown option '--bogus'/],
     [['--root', '/tmp', '--map', 'nopath'], /--map wants NAME=PATH/],
+    [['--root', '/tmp', '--busy-poll-us', '20000'], /--busy-poll-us must be a number 0\.\.10000/],
   ])('bad usage %j: the reason and the usage, exit 2', async (args, reason) => {
     const output = await failsWith(args, 2);
     expect(output).toMatch(reason);

@@ -7,7 +7,7 @@ import { loadEdgeConfig, publicHttpUrl } from './edge-config';
 describe('loadEdgeConfig', () => {
   it('has production defaults: TFTP on 69, HTTP on 8080, ProxyDHCP off', () => {
     const config = loadEdgeConfig(undefined, {});
-    expect(config.tftp).toMatchObject({ enabled: true, port: 69 });
+    expect(config.tftp).toMatchObject({ enabled: true, port: 69, busyPollMicros: 100 });
     expect(config.http.port).toBe(8080);
     expect(config.proxyDhcp.enabled).toBe(false);
     expect(config.ipxeDir).toBe('/usr/lib/ipxe');
@@ -28,6 +28,8 @@ describe('loadEdgeConfig', () => {
   it('refuses unknown variables and bad values with a clear message', () => {
     expect(() => loadEdgeConfig(undefined, { MARROW_EDGE_TFPT_PORT: '69' })).toThrow('unknown setting(s) MARROW_EDGE_TFPT_PORT');
     expect(() => loadEdgeConfig(undefined, { MARROW_EDGE_TFTP_PORT: '70000' })).toThrow(/tftp\.port/);
+    expect(() => loadEdgeConfig(undefined, { MARROW_EDGE_TFTP_BUSY_POLL_MICROS: '-1' })).toThrow(/tftp\.busyPollMicros/);
+    expect(loadEdgeConfig(undefined, { MARROW_EDGE_TFTP_BUSY_POLL_MICROS: '0' }).tftp.busyPollMicros).toBe(0);
     expect(() => loadEdgeConfig(undefined, { MARROW_EDGE_PROXYDHCP_SERVER_ADDRESS: '10.77.0' })).toThrow(/proxyDhcp\.serverAddress/);
     expect(() => loadEdgeConfig('/nonexistent/edge.json', {})).toThrow('cannot read the configuration file /nonexistent/edge.json');
   });

@@ -27,6 +27,8 @@ export const edgeConfigSchema = z.strictObject({
       port: port.default(69),
       /** Extra files to serve besides the iPXE binaries (optional). */
       root: z.string().optional(),
+      /** Microseconds to poll for a client's ACK before sleeping (tftp/busy-poll.ts; 0 = never). */
+      busyPollMicros: z.coerce.number().int().min(0).max(10_000).default(100),
     })
     .prefault({}),
   proxyDhcp: z
@@ -74,6 +76,7 @@ const envKeys: Record<string, string[]> = {
   MARROW_EDGE_TFTP_ADDRESS: ['tftp', 'address'],
   MARROW_EDGE_TFTP_PORT: ['tftp', 'port'],
   MARROW_EDGE_TFTP_ROOT: ['tftp', 'root'],
+  MARROW_EDGE_TFTP_BUSY_POLL_MICROS: ['tftp', 'busyPollMicros'],
   MARROW_EDGE_PROXYDHCP_ENABLED: ['proxyDhcp', 'enabled'],
   MARROW_EDGE_PROXYDHCP_ADDRESS: ['proxyDhcp', 'address'],
   MARROW_EDGE_PROXYDHCP_SERVER_ADDRESS: ['proxyDhcp', 'serverAddress'],

@@ -4,6 +4,7 @@ import { DataPackets } from './data-packets';
 import { TftpAddressUnavailableError, TftpError, TftpPortInUseError, TftpPortPermissionError, TftpStartupError } from './errors';
 import type { TftpFileSource, TftpRequestContext } from './file-source';
 import { encodeError, parsePacket } from './packet-codec';
+import { BusyPoll } from './busy-poll';
 import { BLKSIZE_MAX, BLKSIZE_MIN, ErrorCode, Opcode, WINDOWSIZE_MAX } from './protocol';
 import { ReadTransfer } from './read-transfer';
 import { handleRequest, type AcceptedRequest } from './request-handler';
@@ -30,7 +31,15 @@ export interface TftpServerOptions {
   readonly maxWindowsize?: number;
   /** Transfers at once; beyond this requests get ERROR 0 "server busy" (default 1000). */
   readonly maxTransfers?: number;
+  /**
+   * After sending a packet that awaits an ACK, keep polling instead of sleeping for up to this
+   * many microseconds (busy-poll.ts; default 100, 0 = never).
+   */
+  readonly busyPollMicros?: number;
 }
+
+/** Enough for a client on the same machine or a fast LAN to answer (a loopback round trip is ~20–40 µs). */
+export const DEFAULT_BUSY_POLL_MICROS = 100;
 
 export interface StartTftpServerParams {
   /** An IP address of this machine ("0.0.0.0" for all IPv4, "::" for all IPv6). */
@@ -88,6 +97,7 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
   const timeoutMs = checkRange('timeoutMs', o.timeoutMs ?? 1000, 1, 255_000);
   const maxTimeoutMs = checkRange('maxTimeoutMs', o.maxTimeoutMs ?? 10_000, 1, 3_600_000);
   const maxTransfers = checkRange('maxTransfers', o.maxTransfers ?? 1000, 1, 100_000);
+  const busyPoll = new BusyPoll(checkRange('busyPollMicros', o.busyPollMicros ?? DEFAULT_BUSY_POLL_MICROS, 0, 10_000));
   const limits = {
     maxBlksize: checkRange('maxBlksize', o.maxBlksize ?? BLKSIZE_MAX, BLKSIZE_MIN, BLKSIZE_MAX),
     maxWindowsize: checkRange('maxWindowsize', o.maxWindowsize ?? WINDOWSIZE_MAX, 1, WINDOWSIZE_MAX),
@@ -141,7 +151,11 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
       return;
     }
     const settings = { windowsize: negotiated.windowsize, timeoutMs: negotiated.timeoutMs, maxTimeoutMs, maxRetries, oack: request.oack };
-    const transfer = new ReadTransfer(new DataPackets(file, negotiated.blksize), settings, socket.send, (report) => {
+    const send = (packet: Buffer): void => {
+      socket.send(packet);
+      busyPoll.awaitReply();
+    };
+    const transfer = new ReadTransfer(new DataPackets(file, negotiated.blksize), settings, send, (report) => {
       running.delete(peer);
       busyPeers.delete(peer);
       counters.octetsSent += report.octetsAcknowledged;
@@ -219,6 +233,7 @@ export async function startTftpServer(params: StartTftpServerParams): Promise<Tf
     async close() {
       if (closing) return;
       closing = true;
+      busyPoll.stop();
       await closeUdp(listener);
       for (const { transfer } of [...running.values()]) transfer.abort('server shutting down');
       while (inFlight.size > 0) await Promise.all([...inFlight]);
