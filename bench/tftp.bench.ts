@@ -22,12 +22,18 @@ import { intFromEnv, median, round } from './support/tftp-bench-stats';
  * - tftpd-hpa 5.2 does not implement windowsize: it leaves the option out of its OACK, so
  *   its "windowsize 16" run is lock-step; the bench asks it and reports what it granted.
  *
- * Environment: TFTP_BENCH_RUNS (default 5), TFTP_BENCH_MB (default 100).
+ * - Each server's CPU time per download (its exited children included: tftpd-hpa forks one per
+ *   transfer) is reported too: ours busy-polls for ACKs (edge/src/tftp/busy-poll.ts), trading
+ *   CPU for round-trip time, and the figures show what that costs.
+ *
+ * Environment: TFTP_BENCH_RUNS (default 5), TFTP_BENCH_MB (default 100), TFTP_BUSY_POLL_US
+ * (passed to ours as --busy-poll-us; default: the server's own default).
  */
 const RUNS = intFromEnv('TFTP_BENCH_RUNS', 5, 1);
 const SIZE = intFromEnv('TFTP_BENCH_MB', 100, 1) * 1_000_000;
 const BLKSIZE = 1468;
 const WINDOWS = [1, 16] as const;
+const BUSY_POLL_US = process.env.TFTP_BUSY_POLL_US;
 
 const say = (line: string) => console.log(`tftp: ${line}`);
 
@@ -44,8 +50,15 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** One atftp download; resolves with MB/s. */
-async function download(server: RunningServer, windowsize: number, out: string): Promise<number> {
+interface Download {
+  readonly mbPerS: number;
+  /** The server's CPU time for it, in ms. */
+  readonly cpuMs: number;
+}
+
+/** One atftp download. */
+async function download(server: RunningServer, windowsize: number, out: string): Promise<Download> {
+  const cpuBefore = server.cpuMs();
   const args = ['--get', '-r', 'big.bin', '-l', out, '--option', `blksize ${BLKSIZE}`, '--option', `windowsize ${windowsize}`, '127.0.0.1', String(server.port)];
   const started = process.hrtime.bigint();
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -56,7 +69,7 @@ async function download(server: RunningServer, windowsize: number, out: string):
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const size = (await stat(out).catch(() => ({ size: -1 }))).size;
   if (code !== 0 || size !== SIZE) throw new Error(`atftp from ${server.name} (windowsize ${windowsize}) failed: exit ${code}, ${size} of ${SIZE} octets`);
-  return SIZE / 1e6 / seconds;
+  return { mbPerS: SIZE / 1e6 / seconds, cpuMs: server.cpuMs() - cpuBefore };
 }
 
 const fixture = await makeBenchRoot({ 'big.bin': SIZE, 'probe.bin': 1000 });
@@ -64,7 +77,7 @@ const outDir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
 const want = createHash('sha256').update(await readFile(join(fixture.root, 'big.bin'))).digest('hex');
 const servers: RunningServer[] = [];
 try {
-  servers.push(await startMarrowTftp(fixture.root), await startTftpdHpa(fixture.root, 'probe.bin'));
+  servers.push(await startMarrowTftp(fixture.root, BUSY_POLL_US === undefined ? [] : ['--busy-poll-us', BUSY_POLL_US]), await startTftpdHpa(fixture.root, 'probe.bin'));
   const [ours, anchor] = servers as [RunningServer, RunningServer];
 
   // What does each server grant a client asking for windowsize 16?
@@ -76,9 +89,9 @@ try {
   say(`${SIZE / 1e6} MB, blksize ${BLKSIZE}, client atftp, ${RUNS} runs per figure (median), alternating servers`);
   say(`windowsize 16 granted: marrow ${granted.marrow}, tftpd-hpa ${granted['tftpd-hpa']}${granted['tftpd-hpa'] === 1 ? ' (tftpd-hpa 5.2 has no RFC 7440: its windowsize-16 run is lock-step)' : ''}`);
 
-  const results: Record<string, { ours: number; anchor: number; oursRuns: number[]; anchorRuns: number[] }> = {};
+  const results: Record<string, { ours: number; anchor: number; oursRuns: number[]; anchorRuns: number[]; oursCpuMs: number; anchorCpuMs: number }> = {};
   for (const windowsize of WINDOWS) {
-    const runs = new Map<RunningServer, number[]>([
+    const runs = new Map<RunningServer, Download[]>([
       [ours, []],
       [anchor, []],
     ]);
@@ -90,13 +103,16 @@ try {
         await rm(out, { force: true });
       }
     }
-    const oursRuns = runs.get(ours)!;
-    const anchorRuns = runs.get(anchor)!;
-    results[windowsize] = { ours: median(oursRuns), anchor: median(anchorRuns), oursRuns, anchorRuns };
+    const oursRuns = runs.get(ours)!.map((d) => d.mbPerS);
+    const anchorRuns = runs.get(anchor)!.map((d) => d.mbPerS);
+    const oursCpuMs = median(runs.get(ours)!.map((d) => d.cpuMs));
+    const anchorCpuMs = median(runs.get(anchor)!.map((d) => d.cpuMs));
+    results[windowsize] = { ours: median(oursRuns), anchor: median(anchorRuns), oursRuns, anchorRuns, oursCpuMs, anchorCpuMs };
     const r = results[windowsize]!;
     say(
       `windowsize ${windowsize}: marrow ${round(r.ours)} MB/s [${oursRuns.map((v) => round(v)).join(', ')}], ` +
-        `tftpd-hpa ${round(r.anchor)} MB/s [${anchorRuns.map((v) => round(v)).join(', ')}] → ratio ${round(r.ours / r.anchor, 2)}`,
+        `tftpd-hpa ${round(r.anchor)} MB/s [${anchorRuns.map((v) => round(v)).join(', ')}] → ratio ${round(r.ours / r.anchor, 2)}; ` +
+        `server CPU per download (median): marrow ${Math.round(oursCpuMs)} ms, tftpd-hpa ${Math.round(anchorCpuMs)} ms`,
     );
   }
   const ws1 = results[1]!;
@@ -118,6 +134,11 @@ try {
       anchor_ws16: round(ws16.anchor),
       ratio_ws16: round(ws16.ours / ws16.anchor, 2),
       ws16_over_ws1: round(ws16.ours / ws1.ours, 2),
+      ours_cpu_ms_ws1: Math.round(ws1.oursCpuMs),
+      anchor_cpu_ms_ws1: Math.round(ws1.anchorCpuMs),
+      ours_cpu_ms_ws16: Math.round(ws16.oursCpuMs),
+      anchor_cpu_ms_ws16: Math.round(ws16.anchorCpuMs),
+      busy_poll_us: BUSY_POLL_US === undefined ? 'default' : Number(BUSY_POLL_US),
       anchor_windowsize_granted: granted['tftpd-hpa'],
       runs: RUNS,
     }),
