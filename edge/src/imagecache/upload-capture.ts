@@ -1,7 +1,8 @@
 import { uniqueChunks, type ChunkRef, type Manifest } from '@marrow/shared';
 import type { ControlPlaneClient } from '../catalogue/control-plane-client';
 import { ChunkDecoder } from './chunk-codec';
-import { ChunkDeltaEncoder, DecodedChunks, DELTA_WORTH_RATIO, planDeltaBases } from './chunk-delta';
+import { DecodedChunks, DELTA_WORTH_RATIO, planDeltaBases } from './chunk-delta';
+import { ChunkDeltaThread } from './chunk-delta-thread';
 import type { ChunkStore } from './chunk-store';
 
 export interface UploadReport {
@@ -166,7 +167,15 @@ class DeltaUpload {
     } catch {
       return;
     }
-    const encoder = new ChunkDeltaEncoder();
+    const encoder = new ChunkDeltaThread();
+    try {
+      await this.makeDeltas(refs, urls, encoder);
+    } finally {
+      await encoder.close();
+    }
+  }
+
+  private async makeDeltas(refs: Map<string, ChunkRef>, urls: Map<string, string>, encoder: ChunkDeltaThread): Promise<void> {
     const decoder = new ChunkDecoder();
     const bases = new DecodedChunks(this.store);
     for (const [hash, baseHashes] of this.plan) {
@@ -182,7 +191,7 @@ class DeltaUpload {
         if (!compressed || !baseData) continue;
         this.candidates++;
         const started = process.hrtime.bigint();
-        delta = encoder.encode(decoder.decode(ref, compressed), baseData);
+        delta = await encoder.encode(decoder.decode(ref, compressed), baseData);
         this.seconds += Number(process.hrtime.bigint() - started) / 1e9;
       } catch {
         continue;
@@ -204,8 +213,6 @@ class DeltaUpload {
         this.uploadedBytes += delta.length;
       }
       this.made.set(hash, { b: held, d: delta.length });
-      // Yield between deltas, so chunk uploads and the edge's other work get their turn.
-      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
