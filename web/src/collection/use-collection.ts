@@ -83,3 +83,6 @@ export function useCollection<T>(allItems: readonly T[] | undefined, options: Co
     clearFilter,
   };
 }
+
+/** What useCollection gives a table. */
+export type Collection<T> = ReturnType<typeof useCollection<T>>;

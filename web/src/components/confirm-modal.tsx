@@ -1,12 +1,12 @@
 import { useState, type ReactNode } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { messageOf } from '../api/api-error';
+import { ModalFooter } from './modal-footer';
 
 interface ConfirmModalProps {
   header: string;
@@ -51,18 +51,7 @@ export function ConfirmModal({ header, children, confirmText, typeToConfirm, ref
       onDismiss={onClose}
       header={header}
       closeAriaLabel="Close"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={confirm} loading={busy} disabled={!confirmed} data-testid="confirm-button">
-              {confirmText}
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
+      footer={<ModalFooter submitText={confirmText} onSubmit={confirm} onCancel={onClose} busy={busy} disabled={!confirmed} submitTestId="confirm-button" />}
     >
       <form
         onSubmit={(event) => {

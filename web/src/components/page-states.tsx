@@ -33,8 +33,14 @@ export function ErrorState({ error, onRetry, header = 'Something went wrong' }: 
   );
 }
 
+export interface EmptyStateProps {
+  title: string;
+  subtitle?: ReactNode;
+  action?: ReactNode;
+}
+
 /** A table's empty state: what is missing and how to add it. */
-export function EmptyState({ title, subtitle, action }: { title: string; subtitle?: ReactNode; action?: ReactNode }) {
+export function EmptyState({ title, subtitle, action }: EmptyStateProps) {
   return (
     <Box textAlign="center" color="inherit" padding={{ vertical: 's' }}>
       <SpaceBetween size="xxs">

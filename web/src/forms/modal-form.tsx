@@ -1,10 +1,9 @@
 import type { ReactNode } from 'react';
 import Alert from '@cloudscape-design/components/alert';
-import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { messageOf } from '../api/api-error';
+import { ModalFooter } from '../components/modal-footer';
 
 interface ModalFormProps {
   header: string;
@@ -28,18 +27,7 @@ export function ModalForm({ header, submitText, busy, error, errorHeader, onSubm
       onDismiss={onClose}
       header={header}
       closeAriaLabel="Close"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={onSubmit} loading={busy} data-testid="modal-submit">
-              {submitText}
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
+      footer={<ModalFooter submitText={submitText} onSubmit={onSubmit} onCancel={onClose} busy={busy} submitTestId="modal-submit" />}
     >
       <form
         onSubmit={(event) => {

@@ -1,11 +1,9 @@
 import { useState } from 'react';
-import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Modal from '@cloudscape-design/components/modal';
 import Select from '@cloudscape-design/components/select';
-import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useSession } from '../auth/session';
+import { ModalFooter } from '../components/modal-footer';
 
 /** For operators of many tenants: a searchable list instead of a long menu. */
 export function TenantSwitchModal({ onClose }: { onClose: () => void }) {
@@ -18,22 +16,14 @@ export function TenantSwitchModal({ onClose }: { onClose: () => void }) {
       onDismiss={onClose}
       header="Switch tenant"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button
-              variant="primary"
-              onClick={() => {
-                switchTenant(choice);
-                onClose();
-              }}
-            >
-              Switch
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter
+          submitText="Switch"
+          onSubmit={() => {
+            switchTenant(choice);
+            onClose();
+          }}
+          onCancel={onClose}
+        />
       }
     >
       <FormField label="Tenant" description="The customer whose imaging you want to manage.">

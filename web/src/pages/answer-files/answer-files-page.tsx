@@ -1,22 +1,17 @@
 import { useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
-import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
 import Link from '@cloudscape-design/components/link';
-import Pagination from '@cloudscape-design/components/pagination';
-import SpaceBetween from '@cloudscape-design/components/space-between';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import { postImagingReferences, type AnswerFile } from '@marrow/shared';
 import { api } from '../../api/client';
-import { useApiMutation } from '../../api/mutations';
 import { useAnswerFiles, usePostImagingScripts } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
-import { ConfirmModal } from '../../components/confirm-modal';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
+import { CollectionTable } from '../../components/collection-table';
+import { useDeleteConfirmation } from '../../components/delete-confirmation';
+import { rowActionsColumn } from '../../components/row-actions';
 import { formatDateTime, formatNumber } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
 import { AnswerFileModal } from './answer-file-modal';
@@ -57,16 +52,23 @@ export default function AnswerFilesPage() {
   const scripts = usePostImagingScripts();
   const canEdit = useCanEdit();
   const [editing, setEditing] = useState<{ fileId?: string } | null>(null);
-  const [deleting, setDeleting] = useState<Row | null>(null);
   const rows = files.data?.map((f) => ({
     ...f,
     usedBy: (scripts.data ?? []).filter((s) => postImagingReferences(s.lines).answerFiles.includes(f.name)).map((s) => s.name),
   }));
   const collection = useCollection(rows, { filterFields, sortBy, defaultSort: { columnId: 'name' } });
-  const remove = useApiMutation({
+  const deletion = useDeleteConfirmation({
     mutationFn: (f: Row) => api.answerFiles.remove(f.id),
     invalidates: ['answer-files'],
     success: (_r, f) => `Answer file ${f.name} deleted.`,
+    header: (f) => `Delete answer file ${f.name}?`,
+    refusedHeader: (f) => `Answer file ${f.name} cannot be deleted`,
+    message: (f) => (
+      <>
+        The answer file <strong>{f.name}</strong> will be deleted. This is refused while a post-imaging script names it in a
+        CopySysprep line.
+      </>
+    ),
   });
 
   const columns: TableProps.ColumnDefinition<Row>[] = [
@@ -82,26 +84,14 @@ export default function AnswerFilesPage() {
     { id: 'sizeBytes', header: 'Size', cell: (f) => `${formatNumber(f.sizeBytes / 1024, undefined, 1)} KiB`, sortingField: 'sizeBytes', width: 110 },
     { id: 'usedBy', header: 'Used by scripts', cell: (f) => (f.usedBy.length ? f.usedBy.join(', ') : '—'), sortingField: 'usedBy', width: 240 },
     { id: 'updatedAt', header: 'Last changed', cell: (f) => formatDateTime(f.updatedAt), sortingField: 'updatedAt', width: 190 },
-    ...(canEdit
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (f: Row) => (
-              <ButtonDropdown
-                variant="inline-icon"
-                ariaLabel={`Actions for answer file ${f.name}`}
-                expandToViewport
-                items={[
-                  { id: 'edit', text: 'Edit' },
-                  { id: 'delete', text: 'Delete' },
-                ]}
-                onItemClick={({ detail }) => (detail.id === 'edit' ? setEditing({ fileId: f.id }) : setDeleting(f))}
-              />
-            ),
-          },
-        ]
-      : []),
+    ...rowActionsColumn(canEdit, (f: Row) => ({
+      ariaLabel: `Actions for answer file ${f.name}`,
+      items: [
+        { id: 'edit', text: 'Edit' },
+        { id: 'delete', text: 'Delete' },
+      ],
+      onChoose: (id) => (id === 'edit' ? setEditing({ fileId: f.id }) : deletion.ask(f)),
+    })),
   ];
 
   const create = canEdit ? (
@@ -112,56 +102,27 @@ export default function AnswerFilesPage() {
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={files}
+        what="answer files"
         columnDefinitions={columns}
         wrapLines
         resizableColumns
         trackBy="id"
         variant="full-page"
-        stickyHeader
-        loading={files.isPending}
-        loadingText="Loading answer files"
-        empty={
-          files.isError
-            ? tableError(files.error, () => files.refetch(), 'answer files')
-            : tableEmpty(collection, <EmptyState title="No answer files" subtitle="Add the unattend.xml that CopySysprep writes onto deployed machines." action={create} />)
+        title="Answer files"
+        description={
+          <Box variant="span" color="text-body-secondary">
+            Windows answer files for <code>CopySysprep NAME</code>. Shared by every entity of the tenant.
+          </Box>
         }
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={files.data ? `(${files.data.length})` : undefined}
-            description={
-              <Box variant="span" color="text-body-secondary">
-                Windows answer files for <code>CopySysprep NAME</code>. Shared by every entity of the tenant.
-              </Box>
-            }
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh answer files" loading={files.isFetching} onClick={() => files.refetch()} />
-                {create}
-              </SpaceBetween>
-            }
-          >
-            Answer files
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find answer files by name or script" filteringAriaLabel="Filter answer files" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        actions={create}
+        empty={{ title: 'No answer files', subtitle: 'Add the unattend.xml that CopySysprep writes onto deployed machines.', action: create }}
+        filteringPlaceholder="Find answer files by name or script"
       />
       {editing && <AnswerFileModal {...editing} onClose={() => setEditing(null)} />}
-      {deleting && (
-        <ConfirmModal
-          header={`Delete answer file ${deleting.name}?`}
-          confirmText="Delete"
-          refusedHeader={`Answer file ${deleting.name} cannot be deleted`}
-          onConfirm={() => remove.mutateAsync(deleting)}
-          onClose={() => setDeleting(null)}
-        >
-          The answer file <strong>{deleting.name}</strong> will be deleted. This is refused while a post-imaging script names it in a
-          CopySysprep line.
-        </ConfirmModal>
-      )}
+      {deletion.modal}
     </>
   );
 }

@@ -1,24 +1,20 @@
 import { useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
-import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
 import { RouterLink } from '../../components/router-link';
-import Pagination from '@cloudscape-design/components/pagination';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import type { BackupImage, Entity, Machine } from '@marrow/shared';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
-import { useApiMutation } from '../../api/mutations';
 import { useBackupImages, useMachines } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
-import { ConfirmModal } from '../../components/confirm-modal';
+import { CollectionTable } from '../../components/collection-table';
+import { useDeleteConfirmation } from '../../components/delete-confirmation';
 import { EntityPage } from '../../components/entity-page';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
+import { rowActionsColumn } from '../../components/row-actions';
 import { formatDateTime, formatGB } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
 import { PromoteModal } from './promote-modal';
@@ -70,17 +66,24 @@ function BackupImagesTable({ entity }: { entity: Entity }) {
   const canEdit = useCanEdit();
   const navigate = useNavigate();
   const [promoting, setPromoting] = useState<Row | null>(null);
-  const [deleting, setDeleting] = useState<Row | null>(null);
   const byId = new Map((machines.data ?? []).map((m) => [m.id, m]));
   const rows: Row[] | undefined = backups.data?.map((b) => ({ ...b, machine: byId.get(b.machineId) }));
   const collection = useCollection(rows, { filterFields, sortBy, defaultSort: { columnId: 'createdAt', descending: true } });
-  const remove = useApiMutation({
+  const name = (b: Row) => b.machine?.hostname ?? b.machineId;
+  const deletion = useDeleteConfirmation({
     mutationFn: (b: Row) => api.backupImages.remove(b.id),
     invalidates: ['backup-images', 'imaging-server-status'],
     success: (_r, b) => `Backup image of ${b.machine?.hostname ?? b.machineId} deleted.`,
+    header: () => 'Delete backup image?',
+    refusedHeader: () => 'The backup image cannot be deleted',
+    message: (b) => (
+      <>
+        The backup image of <strong>{name(b)}</strong> taken on {formatDateTime(b.createdAt)} will be deleted. Masters
+        promoted from it keep their own copy.
+      </>
+    ),
   });
 
-  const name = (b: Row) => b.machine?.hostname ?? b.machineId;
   const columns: TableProps.ColumnDefinition<Row>[] = [
     {
       id: 'machine',
@@ -103,76 +106,36 @@ function BackupImagesTable({ entity }: { entity: Entity }) {
     { id: 'size', header: 'Disk size', cell: (b) => formatGB(b.sizeBytes), sortingField: 'size' },
     { id: 'compressed', header: 'Compressed size', cell: (b) => formatGB(b.compressedSizeBytes), sortingField: 'compressed' },
     { id: 'createdAt', header: 'Created', cell: (b) => formatDateTime(b.createdAt), sortingField: 'createdAt' },
-    ...(canEdit
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (b: Row) => (
-              <ButtonDropdown
-                variant="inline-icon"
-                ariaLabel={`Actions for the backup image of ${name(b)}`}
-                expandToViewport
-                items={[
-                  { id: 'promote', text: 'Promote to master', disabled: b.state !== 'ready', disabledReason: 'Only a ready backup image can become a master.' },
-                  { id: 'delete', text: 'Delete' },
-                ]}
-                onItemClick={({ detail }) => (detail.id === 'promote' ? setPromoting(b) : setDeleting(b))}
-              />
-            ),
-          },
-        ]
-      : []),
+    ...rowActionsColumn(canEdit, (b: Row) => ({
+      ariaLabel: `Actions for the backup image of ${name(b)}`,
+      items: [
+        { id: 'promote', text: 'Promote to master', disabled: b.state !== 'ready', disabledReason: 'Only a ready backup image can become a master.' },
+        { id: 'delete', text: 'Delete' },
+      ],
+      onChoose: (id) => (id === 'promote' ? setPromoting(b) : deletion.ask(b)),
+    })),
   ];
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={backups}
+        what="backup images"
         columnDefinitions={columns}
         wrapLines
         trackBy="id"
         variant="container"
-        stickyHeader
-        loading={backups.isPending}
-        loadingText="Loading backup images"
-        empty={
-          backups.isError
-            ? tableError(backups.error, () => backups.refetch(), 'backup images')
-            : tableEmpty(
-                collection,
-                <EmptyState
-                  title="No backup images"
-                  subtitle="Boot a registered machine from the network and choose “Back up this machine”."
-                  action={<Button onClick={() => navigate('/how-imaging-works')}>How imaging works</Button>}
-                />,
-              )
-        }
-        header={
-          <Header
-            variant="h2"
-            counter={backups.data ? `(${backups.data.length})` : undefined}
-            actions={<Button iconName="refresh" ariaLabel="Refresh backup images" loading={backups.isFetching} onClick={() => backups.refetch()} />}
-          >
-            {`Backup images of ${entity.name}`}
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find backup images" filteringAriaLabel="Filter backup images" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        title={`Backup images of ${entity.name}`}
+        empty={{
+          title: 'No backup images',
+          subtitle: 'Boot a registered machine from the network and choose “Back up this machine”.',
+          action: <Button onClick={() => navigate('/how-imaging-works')}>How imaging works</Button>,
+        }}
+        filteringPlaceholder="Find backup images"
       />
       {promoting && <PromoteModal backup={promoting} machineName={name(promoting)} onClose={() => setPromoting(null)} />}
-      {deleting && (
-        <ConfirmModal
-          header="Delete backup image?"
-          confirmText="Delete"
-          refusedHeader="The backup image cannot be deleted"
-          onConfirm={() => remove.mutateAsync(deleting)}
-          onClose={() => setDeleting(null)}
-        >
-          The backup image of <strong>{name(deleting)}</strong> taken on {formatDateTime(deleting.createdAt)} will be deleted. Masters
-          promoted from it keep their own copy.
-        </ConfirmModal>
-      )}
+      {deletion.modal}
     </>
   );
 }

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import Checkbox from '@cloudscape-design/components/checkbox';
 import FormField from '@cloudscape-design/components/form-field';
 import Modal from '@cloudscape-design/components/modal';
@@ -15,6 +14,7 @@ import { messageOf } from '../../api/api-error';
 import { api } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
 import { useMasters } from '../../api/queries';
+import { ModalFooter } from '../../components/modal-footer';
 import { sentence } from '../../forms/field-errors';
 import { formatGB } from '../../format/format';
 
@@ -49,28 +49,20 @@ export function PromoteModal({ backup, machineName, onClose }: { backup: BackupI
       onDismiss={onClose}
       header="Promote to master"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button
-              variant="primary"
-              loading={promote.isPending}
-              disabled={Boolean(tooLong) || (as === 'version' && !masterId)}
-              onClick={() =>
-                promote.mutate(undefined, {
-                  onSuccess: () => {
-                    onClose();
-                    navigate(`/masters?entity=${backup.entityId}`);
-                  },
-                })
-              }
-            >
-              Promote
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter
+          submitText="Promote"
+          onSubmit={() =>
+            promote.mutate(undefined, {
+              onSuccess: () => {
+                onClose();
+                navigate(`/masters?entity=${backup.entityId}`);
+              },
+            })
+          }
+          onCancel={onClose}
+          busy={promote.isPending}
+          disabled={Boolean(tooLong) || (as === 'version' && !masterId)}
+        />
       }
     >
       <SpaceBetween size="m">

@@ -1,11 +1,9 @@
 import { useMemo, useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import Checkbox from '@cloudscape-design/components/checkbox';
 import Container from '@cloudscape-design/components/container';
 import DatePicker from '@cloudscape-design/components/date-picker';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
@@ -22,6 +20,7 @@ import { useApiMutation } from '../../api/mutations';
 import { useImagingServerStatus, useMachines, useMasters, usePostImagingScripts } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { EntityPage } from '../../components/entity-page';
+import { PageForm } from '../../components/page-form';
 import { ErrorState } from '../../components/page-states';
 import { fieldErrors } from '../../forms/field-errors';
 import { formatDateTime, formatGB } from '../../format/format';
@@ -96,114 +95,103 @@ function DeploymentForm({ entity }: { entity: Entity }) {
   const scriptOptions = (scripts.data ?? []).map((s) => ({ value: s.id, label: s.name, description: s.description || undefined }));
 
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
+    <PageForm
+      onSubmit={submit}
+      cancelText="Cancel"
+      onCancel={() => navigate(`/deployments?entity=${entity.id}`)}
+      submitText={when === 'now' ? 'Deploy now' : 'Schedule deployment'}
+      busy={create.isPending}
+      submitTestId="create-deployment"
+      errorText={otherError ? messageOf(otherError) : undefined}
     >
-      <Form
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button formAction="none" variant="link" onClick={() => navigate(`/deployments?entity=${entity.id}`)}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={create.isPending} data-testid="create-deployment">
-              {when === 'now' ? 'Deploy now' : 'Schedule deployment'}
-            </Button>
+      <SpaceBetween size="l">
+        {status.data && status.data.status !== 'available' && (
+          <Alert type="warning" header={`The imaging server of ${entity.name} is ${statusLabels[status.data.status]}`}>
+            {status.data.reason} The deployment will wait for it: machines are deployed once the imaging server is Available again.
+          </Alert>
+        )}
+        <Container header={<Header variant="h2">Master</Header>}>
+          <FormField label="Master to deploy" description="Check its date, description and size before deploying." errorText={show('masterId')}>
+            <Select
+              selectedOption={masterOptions.find((o) => o.value === masterId) ?? null}
+              options={masterOptions}
+              onChange={({ detail }) => setMasterId(detail.selectedOption.value ?? null)}
+              placeholder="Choose a master"
+              filteringType="auto"
+              statusType={masters.isPending ? 'loading' : masters.isError ? 'error' : 'finished'}
+              loadingText="Loading masters"
+              errorText="The masters could not be loaded."
+              empty="No master of this entity has an image yet"
+            />
+          </FormField>
+        </Container>
+        <MachinePicker machines={machines} selectedIds={machineIds} onChange={setMachineIds} errorText={show('machineIds')} />
+        <Container header={<Header variant="h2">Post-imaging scripts</Header>}>
+          <FormField
+            label="Scripts to run after the master is restored"
+            description={master ? 'Starts with the scripts associated with the master.' : 'Choose a master first to start with its scripts.'}
+            errorText={show('postImagingScriptIds')}
+          >
+            <Multiselect
+              selectedOptions={chosenScripts.map((id) => scriptOptions.find((o) => o.value === id) ?? { value: id, label: id })}
+              options={scriptOptions}
+              onChange={({ detail }) => setScriptIds(detail.selectedOptions.map((o) => o.value!))}
+              placeholder="No scripts"
+              filteringType="auto"
+              statusType={scripts.isPending ? 'loading' : 'finished'}
+              empty="No post-imaging scripts yet"
+            />
+          </FormField>
+        </Container>
+        <Container header={<Header variant="h2">Options</Header>}>
+          <SpaceBetween size="l">
+            <FormField label={<span>Description <i>- optional</i></span>} errorText={show('description')}>
+              <Input value={description} onChange={({ detail }) => setDescription(detail.value)} placeholder="Room 12, spring refresh" />
+            </FormField>
+            <Checkbox checked={wakeOnLan} onChange={({ detail }) => setWakeOnLan(detail.checked)} description="The imaging server wakes the machines up, so they start from the network without anyone on site.">
+              Wake the machines with Wake-on-LAN
+            </Checkbox>
+            <FormField label="Transfer mode">
+              <RadioGroup
+                value="unicast"
+                onChange={() => undefined}
+                items={[
+                  { value: 'unicast', label: 'Unicast', description: 'Each machine receives its own stream.' },
+                  {
+                    value: 'multicast',
+                    label: 'Multicast',
+                    description: 'One stream for every machine. Not available yet: the imaging servers do not send multicast so far.',
+                    disabled: true,
+                  },
+                ]}
+              />
+            </FormField>
+            <FormField label="Start">
+              <RadioGroup
+                value={when}
+                onChange={({ detail }) => setWhen(detail.value as 'now' | 'later')}
+                items={[
+                  { value: 'now', label: 'Now' },
+                  { value: 'later', label: 'At a time', description: 'In your time zone.' },
+                ]}
+              />
+            </FormField>
+            {when === 'later' && (
+              <FormField label="Date and time" errorText={schedule ?? show('scheduledAt')}>
+                <SpaceBetween direction="horizontal" size="xs">
+                  <DatePicker value={date} onChange={({ detail }) => setDate(detail.value)} placeholder="YYYY/MM/DD" isDateEnabled={(d) => d >= startOfToday()} ariaLabel="Date" />
+                  <TimeInput value={time} onChange={({ detail }) => setTime(detail.value)} format="hh:mm" placeholder="hh:mm" ariaLabel="Time" />
+                </SpaceBetween>
+              </FormField>
+            )}
+            <Box variant="small" color="text-body-secondary">
+              {`${machineIds.length} machine${machineIds.length === 1 ? '' : 's'} selected`}
+              {master ? `, master ${master.label} (${formatGB(master.compressedSizeBytes)})` : ''}.
+            </Box>
           </SpaceBetween>
-        }
-        errorText={otherError ? messageOf(otherError) : undefined}
-      >
-        <SpaceBetween size="l">
-          {status.data && status.data.status !== 'available' && (
-            <Alert type="warning" header={`The imaging server of ${entity.name} is ${statusLabels[status.data.status]}`}>
-              {status.data.reason} The deployment will wait for it: machines are deployed once the imaging server is Available again.
-            </Alert>
-          )}
-          <Container header={<Header variant="h2">Master</Header>}>
-            <FormField label="Master to deploy" description="Check its date, description and size before deploying." errorText={show('masterId')}>
-              <Select
-                selectedOption={masterOptions.find((o) => o.value === masterId) ?? null}
-                options={masterOptions}
-                onChange={({ detail }) => setMasterId(detail.selectedOption.value ?? null)}
-                placeholder="Choose a master"
-                filteringType="auto"
-                statusType={masters.isPending ? 'loading' : masters.isError ? 'error' : 'finished'}
-                loadingText="Loading masters"
-                errorText="The masters could not be loaded."
-                empty="No master of this entity has an image yet"
-              />
-            </FormField>
-          </Container>
-          <MachinePicker machines={machines} selectedIds={machineIds} onChange={setMachineIds} errorText={show('machineIds')} />
-          <Container header={<Header variant="h2">Post-imaging scripts</Header>}>
-            <FormField
-              label="Scripts to run after the master is restored"
-              description={master ? 'Starts with the scripts associated with the master.' : 'Choose a master first to start with its scripts.'}
-              errorText={show('postImagingScriptIds')}
-            >
-              <Multiselect
-                selectedOptions={chosenScripts.map((id) => scriptOptions.find((o) => o.value === id) ?? { value: id, label: id })}
-                options={scriptOptions}
-                onChange={({ detail }) => setScriptIds(detail.selectedOptions.map((o) => o.value!))}
-                placeholder="No scripts"
-                filteringType="auto"
-                statusType={scripts.isPending ? 'loading' : 'finished'}
-                empty="No post-imaging scripts yet"
-              />
-            </FormField>
-          </Container>
-          <Container header={<Header variant="h2">Options</Header>}>
-            <SpaceBetween size="l">
-              <FormField label={<span>Description <i>- optional</i></span>} errorText={show('description')}>
-                <Input value={description} onChange={({ detail }) => setDescription(detail.value)} placeholder="Room 12, spring refresh" />
-              </FormField>
-              <Checkbox checked={wakeOnLan} onChange={({ detail }) => setWakeOnLan(detail.checked)} description="The imaging server wakes the machines up, so they start from the network without anyone on site.">
-                Wake the machines with Wake-on-LAN
-              </Checkbox>
-              <FormField label="Transfer mode">
-                <RadioGroup
-                  value="unicast"
-                  onChange={() => undefined}
-                  items={[
-                    { value: 'unicast', label: 'Unicast', description: 'Each machine receives its own stream.' },
-                    {
-                      value: 'multicast',
-                      label: 'Multicast',
-                      description: 'One stream for every machine. Not available yet: the imaging servers do not send multicast so far.',
-                      disabled: true,
-                    },
-                  ]}
-                />
-              </FormField>
-              <FormField label="Start">
-                <RadioGroup
-                  value={when}
-                  onChange={({ detail }) => setWhen(detail.value as 'now' | 'later')}
-                  items={[
-                    { value: 'now', label: 'Now' },
-                    { value: 'later', label: 'At a time', description: 'In your time zone.' },
-                  ]}
-                />
-              </FormField>
-              {when === 'later' && (
-                <FormField label="Date and time" errorText={schedule ?? show('scheduledAt')}>
-                  <SpaceBetween direction="horizontal" size="xs">
-                    <DatePicker value={date} onChange={({ detail }) => setDate(detail.value)} placeholder="YYYY/MM/DD" isDateEnabled={(d) => d >= startOfToday()} ariaLabel="Date" />
-                    <TimeInput value={time} onChange={({ detail }) => setTime(detail.value)} format="hh:mm" placeholder="hh:mm" ariaLabel="Time" />
-                  </SpaceBetween>
-                </FormField>
-              )}
-              <Box variant="small" color="text-body-secondary">
-                {`${machineIds.length} machine${machineIds.length === 1 ? '' : 's'} selected`}
-                {master ? `, master ${master.label} (${formatGB(master.compressedSizeBytes)})` : ''}.
-              </Box>
-            </SpaceBetween>
-          </Container>
-        </SpaceBetween>
-      </Form>
-    </form>
+        </Container>
+      </SpaceBetween>
+    </PageForm>
   );
 }
 

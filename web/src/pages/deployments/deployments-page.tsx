@@ -1,13 +1,9 @@
 import { useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
-import Pagination from '@cloudscape-design/components/pagination';
-import SpaceBetween from '@cloudscape-design/components/space-between';
 import SplitPanel from '@cloudscape-design/components/split-panel';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import type { Deployment, Entity } from '@marrow/shared';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
@@ -15,9 +11,9 @@ import { useApiMutation } from '../../api/mutations';
 import { useDeployments, useMasters } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
+import { CollectionTable } from '../../components/collection-table';
 import { ConfirmModal } from '../../components/confirm-modal';
 import { EntityPage } from '../../components/entity-page';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
 import { formatDateTime } from '../../format/format';
 import { useHelpPanel, useSplitPanel } from '../../shell/shell-slots';
 import { DeploymentDetails } from './deployment-details';
@@ -125,12 +121,13 @@ function DeploymentsTable({ entity }: { entity: Entity }) {
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={deployments}
+        what="deployments"
         columnDefinitions={columns}
         trackBy="id"
         variant="container"
-        stickyHeader
         selectionType="single"
         selectedItems={selected ? [selected] : []}
         onSelectionChange={({ detail }) => select(detail.selectedItems[0]?.id ?? null)}
@@ -140,40 +137,23 @@ function DeploymentsTable({ entity }: { entity: Entity }) {
           itemSelectionLabel: (_s, d) => `Select deployment ${deploymentName(d)}`,
           allItemsSelectionLabel: () => 'Select all',
         }}
-        loading={deployments.isPending}
-        loadingText="Loading deployments"
-        empty={
-          deployments.isError
-            ? tableError(deployments.error, () => deployments.refetch(), 'deployments')
-            : tableEmpty(collection, <EmptyState title="No deployments" subtitle="Deploy a master to machines of this entity." action={create} />)
-        }
-        header={
-          <Header
-            variant="h2"
-            counter={deployments.data ? `(${deployments.data.length})` : undefined}
-            description="Unfinished deployments refresh by themselves."
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh deployments" loading={deployments.isFetching} onClick={() => deployments.refetch()} />
-                {canEdit && (
-                  <>
-                    <Button disabled={!selected || !isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'cancel', deployment: selected })}>
-                      Cancel deployment
-                    </Button>
-                    <Button disabled={!selected || isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'delete', deployment: selected })}>
-                      Delete
-                    </Button>
-                  </>
-                )}
-                {create}
-              </SpaceBetween>
-            }
-          >
-            {`Deployments of ${entity.name}`}
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find deployments" filteringAriaLabel="Filter deployments" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        title={`Deployments of ${entity.name}`}
+        description="Unfinished deployments refresh by themselves."
+        actions={[
+          canEdit && (
+            <>
+              <Button disabled={!selected || !isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'cancel', deployment: selected })}>
+                Cancel deployment
+              </Button>
+              <Button disabled={!selected || isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'delete', deployment: selected })}>
+                Delete
+              </Button>
+            </>
+          ),
+          create,
+        ]}
+        empty={{ title: 'No deployments', subtitle: 'Deploy a master to machines of this entity.', action: create }}
+        filteringPlaceholder="Find deployments"
       />
       {dialog?.kind === 'cancel' && (
         <ConfirmModal

@@ -2,21 +2,19 @@ import { useState } from 'react';
 import Badge from '@cloudscape-design/components/badge';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ButtonDropdown, { type ButtonDropdownProps } from '@cloudscape-design/components/button-dropdown';
-import Header from '@cloudscape-design/components/header';
+import type { ButtonDropdownProps } from '@cloudscape-design/components/button-dropdown';
 import HelpPanel from '@cloudscape-design/components/help-panel';
-import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import type { Entity, ImagingServer } from '@marrow/shared';
 import { api, type EnrolmentCode } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
 import { useImagingServers } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
+import { CollectionTable } from '../../components/collection-table';
 import { ConfirmModal } from '../../components/confirm-modal';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
+import { rowActionsColumn } from '../../components/row-actions';
 import { useSelectedEntity } from '../../entities/selected-entity';
 import { formatDateTime } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
@@ -145,17 +143,7 @@ export default function EntitiesPage() {
         ),
     },
     { id: 'createdAt', header: 'Created', cell: (r) => formatDateTime(r.entity.createdAt), sortingField: 'createdAt' },
-    ...(canEdit
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (r: Row) => (
-              <ButtonDropdown variant="inline-icon" ariaLabel={`Actions for entity ${r.path}`} expandToViewport items={actions(r)} onItemClick={({ detail }) => onAction(r, detail.id)} />
-            ),
-          },
-        ]
-      : []),
+    ...rowActionsColumn(canEdit, (r: Row) => ({ ariaLabel: `Actions for entity ${r.path}`, items: actions(r), onChoose: (id) => onAction(r, id) })),
   ];
 
   const create = canEdit ? (
@@ -166,27 +154,19 @@ export default function EntitiesPage() {
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={entities}
+        what="entities"
         columnDefinitions={columns}
         trackBy={(r) => r.entity.id}
         variant="full-page"
-        stickyHeader
-        loading={entities.isPending}
-        loadingText="Loading entities"
-        empty={entities.isError ? tableError(entities.error, () => entities.refetch(), 'entities') : tableEmpty(collection, <EmptyState title="No entities" action={create} />)}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={entities.data ? `(${entities.data.length})` : undefined}
-            description="Sites, departments or locations of the tenant, each served by one imaging server."
-            actions={create}
-          >
-            Entities
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find entities" filteringAriaLabel="Filter entities" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        title="Entities"
+        description="Sites, departments or locations of the tenant, each served by one imaging server."
+        withoutRefresh
+        actions={create}
+        empty={{ title: 'No entities', action: create }}
+        filteringPlaceholder="Find entities"
       />
       {dialog?.kind === 'create' && <EntityFormModal parentId={dialog.parentId} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <EntityFormModal entity={dialog.entity} onClose={() => setDialog(null)} />}

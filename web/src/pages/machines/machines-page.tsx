@@ -2,22 +2,19 @@ import { useEffect, useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Checkbox from '@cloudscape-design/components/checkbox';
-import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
-import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
-import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import { isTerminalTaskState, type BackupRequest, type Entity, type Machine } from '@marrow/shared';
 import { api } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
 import { useBackupImages, useBackupRequests, useMachines } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
+import { CollectionTable } from '../../components/collection-table';
 import { ConfirmModal } from '../../components/confirm-modal';
 import { EntityPage } from '../../components/entity-page';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
+import { rowActionsColumn } from '../../components/row-actions';
 import { formatDateTime, formatRelative } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
 import { TaskState } from '../deployments/deployment-states';
@@ -137,31 +134,19 @@ function MachinesTable({ entity }: { entity: Entity }) {
     { id: 'backupRequest', header: 'Backup request', cell: (m) => <BackupRequestCell request={m.backupRequest} />, sortingField: 'backupRequest' },
     { id: 'model', header: 'Model', cell: (m) => [m.inventory.manufacturer, m.inventory.model].filter(Boolean).join(' ') || '—', sortingField: 'model' },
     { id: 'createdAt', header: 'Registered', cell: (m) => formatDateTime(m.createdAt), sortingField: 'createdAt' },
-    ...(canEdit
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (m: Row) => (
-              <ButtonDropdown
-                variant="inline-icon"
-                ariaLabel={`Actions for machine ${m.hostname}`}
-                expandToViewport
-                items={[
-                  { id: 'edit', text: 'Edit' },
-                  isActive(m.backupRequest) ? { id: 'cancel-backup', text: 'Cancel backup' } : { id: 'backup', text: 'Back up' },
-                  { id: 'remove', text: 'Remove' },
-                ]}
-                onItemClick={({ detail }) => {
-                  if (detail.id === 'cancel-backup' && isActive(m.backupRequest)) setDialog({ kind: 'cancel-backup', machine: m, request: m.backupRequest });
-                  else if (detail.id === 'backup') setDialog({ kind: 'backup', machine: m });
-                  else setDialog({ kind: detail.id === 'edit' ? 'edit' : 'remove', machine: m });
-                }}
-              />
-            ),
-          },
-        ]
-      : []),
+    ...rowActionsColumn(canEdit, (m: Row) => ({
+      ariaLabel: `Actions for machine ${m.hostname}`,
+      items: [
+        { id: 'edit', text: 'Edit' },
+        isActive(m.backupRequest) ? { id: 'cancel-backup', text: 'Cancel backup' } : { id: 'backup', text: 'Back up' },
+        { id: 'remove', text: 'Remove' },
+      ],
+      onChoose: (id) => {
+        if (id === 'cancel-backup' && isActive(m.backupRequest)) setDialog({ kind: 'cancel-backup', machine: m, request: m.backupRequest });
+        else if (id === 'backup') setDialog({ kind: 'backup', machine: m });
+        else setDialog({ kind: id === 'edit' ? 'edit' : 'remove', machine: m });
+      },
+    })),
   ];
 
   const register = canEdit ? (
@@ -172,44 +157,19 @@ function MachinesTable({ entity }: { entity: Entity }) {
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={machines}
+        what="machines"
         columnDefinitions={columns}
         wrapLines
         trackBy="id"
         variant="container"
-        stickyHeader
-        loading={machines.isPending}
-        loadingText="Loading machines"
-        empty={
-          machines.isError
-            ? tableError(machines.error, () => machines.refetch(), 'machines')
-            : tableEmpty(
-                collection,
-                <EmptyState title="No machines" subtitle="Register machines by MAC address, or boot them from the network and register them there." action={register} />,
-              )
-        }
-        header={
-          <Header
-            variant="h2"
-            counter={machines.data ? `(${machines.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button
-                  iconName="refresh"
-                  ariaLabel="Refresh machines"
-                  loading={machines.isFetching}
-                  onClick={() => void Promise.all([machines.refetch(), requests.refetch(), backups.refetch()])}
-                />
-                {register}
-              </SpaceBetween>
-            }
-          >
-            {`Machines of ${entity.name}`}
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find machines by hostname, MAC or model" filteringAriaLabel="Filter machines" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        title={`Machines of ${entity.name}`}
+        onRefresh={() => void Promise.all([machines.refetch(), requests.refetch(), backups.refetch()])}
+        actions={register}
+        empty={{ title: 'No machines', subtitle: 'Register machines by MAC address, or boot them from the network and register them there.', action: register }}
+        filteringPlaceholder="Find machines by hostname, MAC or model"
       />
       {dialog?.kind === 'register' && <MachineFormModal entityId={entity.id} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <MachineFormModal entityId={entity.id} machine={dialog.machine} onClose={() => setDialog(null)} />}

@@ -1,7 +1,5 @@
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
-import Box from '@cloudscape-design/components/box';
-import Button from '@cloudscape-design/components/button';
 import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Modal from '@cloudscape-design/components/modal';
@@ -13,6 +11,7 @@ import { ApiError, messageOf } from '../../api/api-error';
 import { api } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
 import { usePostImagingScripts } from '../../api/queries';
+import { ModalFooter } from '../../components/modal-footer';
 import { fieldErrors } from '../../forms/field-errors';
 
 /** Edit a master's description and the post-imaging scripts associated with it. */
@@ -43,18 +42,7 @@ export function EditMasterModal({ master, onClose }: { master: Master; onClose: 
       visible
       onDismiss={onClose}
       header={`Edit master ${master.label}`}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={submit} loading={save.isPending}>
-              Save
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
+      footer={<ModalFooter submitText="Save" onSubmit={submit} onCancel={onClose} busy={save.isPending} />}
     >
       <Form>
         <SpaceBetween size="m">

@@ -1,13 +1,9 @@
 import { useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
-import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
-import Pagination from '@cloudscape-design/components/pagination';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import Table, { type TableProps } from '@cloudscape-design/components/table';
-import TextFilter from '@cloudscape-design/components/text-filter';
+import type { TableProps } from '@cloudscape-design/components/table';
 import type { Entity, Master } from '@marrow/shared';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
@@ -15,9 +11,10 @@ import { useApiMutation } from '../../api/mutations';
 import { useMasters, usePostImagingScripts } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
 import { useCollection } from '../../collection/use-collection';
+import { CollectionTable } from '../../components/collection-table';
 import { ConfirmModal } from '../../components/confirm-modal';
 import { EntityPage } from '../../components/entity-page';
-import { EmptyState, tableEmpty, tableError } from '../../components/page-states';
+import { rowActionsColumn } from '../../components/row-actions';
 import { formatDate, formatGB } from '../../format/format';
 import { useHelpPanel } from '../../shell/shell-slots';
 import { EditMasterModal } from './edit-master-modal';
@@ -88,72 +85,41 @@ function MastersTable({ entity }: { entity: Entity }) {
       width: 150,
       cell: (m) => (m.postImagingScriptIds.length ? m.postImagingScriptIds.map((id) => scriptNames.get(id) ?? id).join(', ') : '—'),
     },
-    ...(canEdit
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (m: Master) => (
-              <ButtonDropdown
-                variant="inline-icon"
-                ariaLabel={`Actions for master ${m.label}`}
-                expandToViewport
-                items={[
-                  { id: 'deploy', text: 'Deploy', disabled: m.versions.length === 0, disabledReason: 'This master has no image yet.' },
-                  { id: 'edit', text: 'Edit description and scripts' },
-                  { id: 'menu', text: m.inDefaultStartupMenu ? 'Remove from the default startup menu' : 'Add to the default startup menu' },
-                  { id: 'delete', text: 'Delete' },
-                ]}
-                onItemClick={({ detail }) => {
-                  if (detail.id === 'deploy') navigate(`/deployments/new?entity=${entity.id}&master=${m.id}`);
-                  if (detail.id === 'edit') setDialog({ kind: 'edit', master: m });
-                  if (detail.id === 'menu') menu.mutate(m);
-                  if (detail.id === 'delete') setDialog({ kind: 'delete', master: m });
-                }}
-              />
-            ),
-          },
-        ]
-      : []),
+    ...rowActionsColumn(canEdit, (m: Master) => ({
+      ariaLabel: `Actions for master ${m.label}`,
+      items: [
+        { id: 'deploy', text: 'Deploy', disabled: m.versions.length === 0, disabledReason: 'This master has no image yet.' },
+        { id: 'edit', text: 'Edit description and scripts' },
+        { id: 'menu', text: m.inDefaultStartupMenu ? 'Remove from the default startup menu' : 'Add to the default startup menu' },
+        { id: 'delete', text: 'Delete' },
+      ],
+      onChoose: (id) => {
+        if (id === 'deploy') navigate(`/deployments/new?entity=${entity.id}&master=${m.id}`);
+        if (id === 'edit') setDialog({ kind: 'edit', master: m });
+        if (id === 'menu') menu.mutate(m);
+        if (id === 'delete') setDialog({ kind: 'delete', master: m });
+      },
+    })),
   ];
 
   return (
     <>
-      <Table
-        {...collection.tableProps}
+      <CollectionTable
+        collection={collection}
+        query={masters}
+        what="masters"
         columnDefinitions={columns}
         wrapLines
         resizableColumns
         trackBy="id"
         variant="container"
-        stickyHeader
-        loading={masters.isPending}
-        loadingText="Loading masters"
-        empty={
-          masters.isError
-            ? tableError(masters.error, () => masters.refetch(), 'masters')
-            : tableEmpty(
-                collection,
-                <EmptyState
-                  title="No masters"
-                  subtitle="Back up a reference machine, then promote its backup image to a master."
-                  action={<Button onClick={() => navigate('/backup-images')}>Go to backup images</Button>}
-                />,
-              )
-        }
-        header={
-          <Header
-            variant="h2"
-            counter={masters.data ? `(${masters.data.length})` : undefined}
-            actions={
-              <Button iconName="refresh" ariaLabel="Refresh masters" loading={masters.isFetching} onClick={() => masters.refetch()} />
-            }
-          >
-            {`Masters of ${entity.name}`}
-          </Header>
-        }
-        filter={<TextFilter {...collection.filterProps} filteringPlaceholder="Find masters by label or description" filteringAriaLabel="Filter masters" />}
-        pagination={<Pagination {...collection.paginationProps} />}
+        title={`Masters of ${entity.name}`}
+        empty={{
+          title: 'No masters',
+          subtitle: 'Back up a reference machine, then promote its backup image to a master.',
+          action: <Button onClick={() => navigate('/backup-images')}>Go to backup images</Button>,
+        }}
+        filteringPlaceholder="Find masters by label or description"
       />
       {dialog?.kind === 'edit' && <EditMasterModal master={dialog.master} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'delete' && (

@@ -1,10 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import Button from '@cloudscape-design/components/button';
 import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import Container from '@cloudscape-design/components/container';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import ExpandableSection from '@cloudscape-design/components/expandable-section';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
@@ -18,6 +16,7 @@ import { api } from '../../api/client';
 import { useApiMutation } from '../../api/mutations';
 import { useMasters, usePostImagingScript } from '../../api/queries';
 import { useCanEdit } from '../../auth/session';
+import { PageForm } from '../../components/page-form';
 import { EmptyState, ErrorState, PageLoading } from '../../components/page-states';
 import { useEntityPaths } from '../../entities/selected-entity';
 import { fieldErrors } from '../../forms/field-errors';
@@ -106,106 +105,93 @@ function ScriptForm({ script, masters }: { script: PostImagingScript | undefined
   }));
 
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
+    <PageForm
+      onSubmit={submit}
+      cancelText={canEdit ? 'Cancel' : 'Back'}
+      onCancel={() => navigate('/post-imaging-scripts')}
+      submitText={canEdit ? (script ? 'Save script' : 'Create script') : undefined}
+      busy={save.isPending}
+      submitTestId="save-script"
+      errorText={
+        otherError
+          ? messageOf(otherError)
+          : submitted && (lineProblems.size || local.lines)
+            ? `Fix the ${lineProblems.size || 1} line${lineProblems.size > 1 ? 's' : ''} marked below.`
+            : undefined
+      }
     >
-      <Form
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button formAction="none" variant="link" onClick={() => navigate('/post-imaging-scripts')}>
-              {canEdit ? 'Cancel' : 'Back'}
-            </Button>
-            {canEdit && (
-              <Button variant="primary" loading={save.isPending} data-testid="save-script">
-                {script ? 'Save script' : 'Create script'}
-              </Button>
-            )}
-          </SpaceBetween>
-        }
-        errorText={
-          otherError
-            ? messageOf(otherError)
-            : submitted && (lineProblems.size || local.lines)
-              ? `Fix the ${lineProblems.size || 1} line${lineProblems.size > 1 ? 's' : ''} marked below.`
-              : undefined
-        }
-      >
-        <SpaceBetween size="l">
-          <Container header={<Header variant="h2">Script details</Header>}>
-            <SpaceBetween size="m">
-              <FormField label="Name" errorText={show('name')}>
-                <Input value={name} onChange={({ detail }) => setName(detail.value)} placeholder="Windows 11 — domain join" readOnly={!canEdit} />
-              </FormField>
-              <FormField label={<span>Description <i>- optional</i></span>} errorText={show('description')}>
-                <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} rows={2} readOnly={!canEdit} />
-              </FormField>
-            </SpaceBetween>
-          </Container>
-          <Container
-            header={
-              <Header
-                variant="h2"
-                counter={`(${blocks.length})`}
-                description="Run in this order after the master is restored. Each line is checked as you type."
-                actions={
-                  canEdit ? (
-                    <ButtonDropdown
-                      items={[
-                        ...commandNames.map((c) => ({ id: c, text: c, description: postImagingCommands[c].help })),
-                        { id: 'custom', text: 'Custom line', description: 'A shell command run as is.' },
-                      ]}
-                      onItemClick={({ detail }) => add(detail.id)}
-                    >
-                      Add line
-                    </ButtonDropdown>
-                  ) : undefined
-                }
-              >
-                Lines
-              </Header>
-            }
-          >
-            {blocks.length === 0 ? (
-              <EmptyState title="No lines" subtitle={submitted ? 'A script needs at least one line.' : 'Add the commands to run.'} />
-            ) : (
-              <SpaceBetween size="s">
-                  {blocks.map((block, index) => (
-                    <ScriptLineRow
-                      key={block.key}
-                      block={block}
-                      index={index}
-                      count={blocks.length}
-                      error={lineError(index)}
-                      onChange={(b) => update(index, b)}
-                      onMove={(by) => move(index, by)}
-                      onRemove={() => setBlocks((current) => current.filter((_, i) => i !== index))}
-                      readOnly={!canEdit}
-                    />
-                  ))}
-              </SpaceBetween>
-            )}
-            <ExpandableSection headerText="Script text" variant="footer">
-              <pre className="marrow-script-text">{lines.join('\n') || '(empty)'}</pre>
-            </ExpandableSection>
-          </Container>
-          <Container header={<Header variant="h2" description="Masters that run this script after they are deployed.">Associated masters</Header>}>
-            <FormField label="Masters" stretch>
-              <Multiselect
-                selectedOptions={masterOptions.filter((o) => masterIds.includes(o.value))}
-                options={masterOptions}
-                onChange={({ detail }) => setMasterIds(detail.selectedOptions.map((o) => o.value!))}
-                placeholder="Choose masters"
-                filteringType="auto"
-                empty="No masters yet"
-                disabled={!canEdit}
-              />
+      <SpaceBetween size="l">
+        <Container header={<Header variant="h2">Script details</Header>}>
+          <SpaceBetween size="m">
+            <FormField label="Name" errorText={show('name')}>
+              <Input value={name} onChange={({ detail }) => setName(detail.value)} placeholder="Windows 11 — domain join" readOnly={!canEdit} />
             </FormField>
-          </Container>
-        </SpaceBetween>
-      </Form>
-    </form>
+            <FormField label={<span>Description <i>- optional</i></span>} errorText={show('description')}>
+              <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} rows={2} readOnly={!canEdit} />
+            </FormField>
+          </SpaceBetween>
+        </Container>
+        <Container
+          header={
+            <Header
+              variant="h2"
+              counter={`(${blocks.length})`}
+              description="Run in this order after the master is restored. Each line is checked as you type."
+              actions={
+                canEdit ? (
+                  <ButtonDropdown
+                    items={[
+                      ...commandNames.map((c) => ({ id: c, text: c, description: postImagingCommands[c].help })),
+                      { id: 'custom', text: 'Custom line', description: 'A shell command run as is.' },
+                    ]}
+                    onItemClick={({ detail }) => add(detail.id)}
+                  >
+                    Add line
+                  </ButtonDropdown>
+                ) : undefined
+              }
+            >
+              Lines
+            </Header>
+          }
+        >
+          {blocks.length === 0 ? (
+            <EmptyState title="No lines" subtitle={submitted ? 'A script needs at least one line.' : 'Add the commands to run.'} />
+          ) : (
+            <SpaceBetween size="s">
+                {blocks.map((block, index) => (
+                  <ScriptLineRow
+                    key={block.key}
+                    block={block}
+                    index={index}
+                    count={blocks.length}
+                    error={lineError(index)}
+                    onChange={(b) => update(index, b)}
+                    onMove={(by) => move(index, by)}
+                    onRemove={() => setBlocks((current) => current.filter((_, i) => i !== index))}
+                    readOnly={!canEdit}
+                  />
+                ))}
+            </SpaceBetween>
+          )}
+          <ExpandableSection headerText="Script text" variant="footer">
+            <pre className="marrow-script-text">{lines.join('\n') || '(empty)'}</pre>
+          </ExpandableSection>
+        </Container>
+        <Container header={<Header variant="h2" description="Masters that run this script after they are deployed.">Associated masters</Header>}>
+          <FormField label="Masters" stretch>
+            <Multiselect
+              selectedOptions={masterOptions.filter((o) => masterIds.includes(o.value))}
+              options={masterOptions}
+              onChange={({ detail }) => setMasterIds(detail.selectedOptions.map((o) => o.value!))}
+              placeholder="Choose masters"
+              filteringType="auto"
+              empty="No masters yet"
+              disabled={!canEdit}
+            />
+          </FormField>
+        </Container>
+      </SpaceBetween>
+    </PageForm>
   );
 }

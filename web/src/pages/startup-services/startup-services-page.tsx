@@ -2,7 +2,6 @@ import { useMemo, useState } from 'react';
 import Badge from '@cloudscape-design/components/badge';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import Header from '@cloudscape-design/components/header';
 import HelpPanel from '@cloudscape-design/components/help-panel';
 import SpaceBetween from '@cloudscape-design/components/space-between';
@@ -16,6 +15,7 @@ import { useCanEdit } from '../../auth/session';
 import { ConfirmModal } from '../../components/confirm-modal';
 import { EntityPage } from '../../components/entity-page';
 import { EmptyState, tableError } from '../../components/page-states';
+import { rowActionsColumn } from '../../components/row-actions';
 import { useHelpPanel } from '../../shell/shell-slots';
 import { BootServiceModal } from './boot-service-modal';
 import { reorder } from './reorder';
@@ -109,24 +109,16 @@ function BootServicesTable({ entity }: { entity: Entity }) {
               );
             },
           },
-          {
-            id: 'actions',
-            header: 'Actions',
-            cell: (s: BootService) => (
-              <ButtonDropdown
-                variant="inline-icon"
-                ariaLabel={`Actions for ${s.label}`}
-                expandToViewport
-                items={[
-                  { id: 'edit', text: 'Edit' },
-                  { id: 'delete', text: 'Delete', disabled: s.kind !== 'custom', disabledReason: 'Builtin items cannot be deleted; disable them instead.' },
-                ]}
-                onItemClick={({ detail }) => setDialog({ kind: detail.id === 'edit' ? 'edit' : 'delete', service: s })}
-              />
-            ),
-          },
         ]
       : []),
+    ...rowActionsColumn(canEdit, (s: BootService) => ({
+      ariaLabel: `Actions for ${s.label}`,
+      items: [
+        { id: 'edit', text: 'Edit' },
+        { id: 'delete', text: 'Delete', disabled: s.kind !== 'custom', disabledReason: 'Builtin items cannot be deleted; disable them instead.' },
+      ],
+      onChoose: (id) => setDialog({ kind: id === 'edit' ? 'edit' : 'delete', service: s }),
+    })),
   ];
 
   return (
