@@ -141,14 +141,14 @@ function DeploymentsTable({ entity }: { entity: Entity }) {
         description="Unfinished deployments refresh by themselves."
         actions={[
           canEdit && (
-            <>
-              <Button disabled={!selected || !isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'cancel', deployment: selected })}>
-                Cancel deployment
-              </Button>
-              <Button disabled={!selected || isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'delete', deployment: selected })}>
-                Delete
-              </Button>
-            </>
+            <Button key="cancel" disabled={!selected || !isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'cancel', deployment: selected })}>
+              Cancel deployment
+            </Button>
+          ),
+          canEdit && (
+            <Button key="delete" disabled={!selected || isUnfinished(selected)} onClick={() => selected && setDialog({ kind: 'delete', deployment: selected })}>
+              Delete
+            </Button>
           ),
           create,
         ]}
