@@ -18,8 +18,8 @@
 # library a binary needs is copied, plus libgcc_s.so.1 (glibc dlopens it in pthread_exit;
 # partclone aborts without it).
 #
-# Cached: the output is rebuilt only when an input changes: this script, the client
-# scripts, or the Debian version of any package that goes in. Downloaded .debs are kept
+# Cached: the output is rebuilt only when an input changes: this script, build-lib.sh, the
+# client scripts, or the Debian version of any package that goes in. Downloaded .debs are kept
 # in OUTPUT_DIR/.debs and reused.
 #
 # Output: vmlinuz, initrd.gz, versions.txt (package=version of everything that went in,
@@ -30,6 +30,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 out="${1:-$repo/.cache/imaging-env}"
 say() { echo "imaging-env: $*" >&2; }
+# shellcheck source=build-lib.sh
+. "$here/build-lib.sh"
 
 for tool in apt-cache apt-get dpkg-deb depmod ldconfig cpio gzip sha256sum; do
   command -v "$tool" >/dev/null || [ -x "/sbin/$tool" ] || [ -x "/usr/sbin/$tool" ] || { say "missing $tool"; exit 1; }
@@ -39,14 +41,7 @@ export PATH="$PATH:/sbin:/usr/sbin"
 # The tools' packages. The libraries they need are added by the closure below.
 TOOL_PACKAGES="busybox-static partclone fdisk util-linux ntfs-3g zstd curl jq udpcast libgcc-s1"
 
-kernel_package() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'; }
-kpkg="$(kernel_package)"
-if [ -z "$kpkg" ]; then
-  say "apt-get update (no package lists)"
-  apt-get update >&2
-  kpkg="$(kernel_package)"
-fi
-[ -n "$kpkg" ] || { say "cannot tell which kernel package linux-image-amd64 depends on"; exit 1; }
+find_kernel_package
 
 # The closure: tool packages plus, transitively, the library packages (lib*) they depend on.
 # Virtual packages (<...>) and non-library dependencies (e.g. fuse3, util-linux-extra,
@@ -68,16 +63,12 @@ versions="$(apt-cache show --no-all-versions $packages 2>/dev/null | awk '/^Pack
 [ "$(echo "$versions" | wc -l)" = "$(echo $packages | wc -w)" ] || { say "cannot tell the versions of: $packages"; exit 1; }
 
 key="$( {
-  sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1
+  sha256sum "${BASH_SOURCE[0]}" "$here/build-lib.sh" | cut -d' ' -f1
   (cd "$here/client" && find . -type f ! -name '*.ts' | LC_ALL=C sort | xargs sha256sum)
   echo "$versions"
 } | sha256sum | cut -d' ' -f1)"
 
-if [ -f "$out/inputs.sha256" ] && [ "$(cat "$out/inputs.sha256")" = "$key" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ]; then
-  say "up to date ($kpkg)"
-  echo "$out"
-  exit 0
-fi
+finish_if_up_to_date "$out" "$key" "$kpkg"
 
 say "building in $out ($kpkg, $(echo $packages | wc -w) packages)"
 mkdir -p "$out/.debs"

@@ -6,9 +6,10 @@
 #   MARROW-E2E mode=<marrow.mode> mac=<marrow.mac> deployment=<marrow.deployment or -> master=<marrow.master or ->
 #
 # Usage: pxe-build-test-env.sh [OUTPUT_DIR]   (default: <repo>/.cache/e2e/pxe-test-env)
-# Idempotent: rebuilds only when an input changes (this script, the kernel package
-# linux-image-amd64 depends on and its version, /bin/busybox). Prints the output directory,
-# which holds vmlinuz and initrd.gz, as the last line on stdout; progress goes to stderr.
+# Idempotent: rebuilds only when an input changes (this script, edge/imaging-env/build-lib.sh,
+# the kernel package linux-image-amd64 depends on and its version, /bin/busybox). Prints the
+# output directory, which holds vmlinuz and initrd.gz, as the last line on stdout; progress
+# goes to stderr.
 # Needs: apt-get/apt-cache/dpkg-deb, busybox-static, cpio, gzip (test/e2e/install-packages.sh).
 set -euo pipefail
 
@@ -16,6 +17,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 out="${1:-$repo/.cache/e2e/pxe-test-env}"
 say() { echo "pxe-build-test-env: $*" >&2; }
+# shellcheck source=../../../edge/imaging-env/build-lib.sh
+. "$repo/edge/imaging-env/build-lib.sh"
 
 for tool in apt-cache apt-get dpkg-deb cpio gzip sha256sum; do
   command -v "$tool" >/dev/null || { say "missing $tool"; exit 1; }
@@ -25,30 +28,16 @@ done
 applets="$([ -x /bin/busybox ] && /bin/busybox --list || true)"
 grep -qx poweroff <<<"$applets" || { say "missing /bin/busybox (Debian busybox-static)"; exit 1; }
 
-kernel_package() {
-  apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
-}
-kpkg="$(kernel_package)"
-if [ -z "$kpkg" ]; then
-  # No package lists yet (a fresh machine): read them once.
-  say "apt-get update (no package lists)"
-  apt-get update >&2
-  kpkg="$(kernel_package)"
-fi
-[ -n "$kpkg" ] || { say "cannot tell which kernel package linux-image-amd64 depends on"; exit 1; }
+find_kernel_package
 kver="$(apt-cache show --no-all-versions "$kpkg" | awk '/^Version:/ { print $2; exit }')"
 
 key="$( {
-  sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1
+  sha256sum "${BASH_SOURCE[0]}" "$repo/edge/imaging-env/build-lib.sh" | cut -d' ' -f1
   echo "$kpkg=$kver"
   sha256sum /bin/busybox | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)"
 
-if [ -f "$out/inputs.sha256" ] && [ "$(cat "$out/inputs.sha256")" = "$key" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ]; then
-  say "up to date ($kpkg $kver)"
-  echo "$out"
-  exit 0
-fi
+finish_if_up_to_date "$out" "$key" "$kpkg $kver"
 
 say "building in $out ($kpkg $kver)"
 mkdir -p "$out"
