@@ -1,19 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { msdmTable, sh, tempDir, withLibs } from './sh-harness';
+import { describe, expect, it } from 'vitest';
+import { cleanedAfterEach, msdmTable, sh, withLibs } from './sh-harness';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-async function temp(): Promise<string> {
-  const { dir, cleanup } = await tempDir();
-  cleanups.push(cleanup);
-  return dir;
-}
+const { temp, listen } = cleanedAfterEach();
 
 const ANSWER = `<?xml version="1.0" encoding="utf-8"?>
 <unattend xmlns="urn:schemas-microsoft-com:unattend">
@@ -189,11 +180,9 @@ describe('post-imaging.sh against a fake edge (no root: the system partition is 
         res.end();
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as AddressInfo).port;
+    const url = await listen(server);
     const result = await sh('sh "$MARROW_HOME/post-imaging.sh"', {
-      MARROW_SERVER: `http://127.0.0.1:${port}`,
+      MARROW_SERVER: url,
       MARROW_TOKEN: 'tok-1',
       MARROW_STATE: state,
       MARROW_LOG: join(dir, 'log'),

@@ -1,19 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sh, tempDir, withLibs } from './sh-harness';
+import { describe, expect, it } from 'vitest';
+import { cleanedAfterEach, sh, withLibs } from './sh-harness';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-async function temp(): Promise<string> {
-  const { dir, cleanup } = await tempDir();
-  cleanups.push(cleanup);
-  return dir;
-}
+const { temp, listen } = cleanedAfterEach();
 
 describe('marrow_parse_cmdline', () => {
   const parse = (cmdline: string) =>
@@ -192,9 +183,7 @@ describe('session_json', () => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ asked: req.url, postImagingScript: ['MountSystem'] }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+    return { url: await listen(server), seen };
   }
 
   it('asks for the session of the master on the kernel line (marrow.master), once', async () => {

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
 
 /** Runs the imaging environment's shell code with the host's /bin/sh (dash or busybox ash). */
 export const CLIENT_DIR = __dirname;
@@ -30,6 +33,30 @@ export function withLibs(script: string, ...libs: string[]): string {
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'marrow-imaging-env-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: `temp()` makes a temporary directory and `listen(server)` starts a fake edge
+ * on 127.0.0.1 (answering its base URL); after each test, what that test made is removed or
+ * closed, the last first.
+ */
+export function cleanedAfterEach(): { temp: () => Promise<string>; listen: (server: Server) => Promise<string> } {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return {
+    temp: async () => {
+      const { dir, cleanup } = await tempDir();
+      cleanups.push(cleanup);
+      return dir;
+    },
+    listen: async (server) => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+  };
 }
 
 /** An 85-byte ACPI MSDM table holding KEY, with a correct checksum (as firmware ships it). */
