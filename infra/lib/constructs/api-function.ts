@@ -2,13 +2,12 @@ import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { edgeTopic } from '@marrow/shared';
 import { THING_NAME_PREFIX } from '../../../lambdas/src/adapters/iot/edge-thing';
 import { acknowledgeWildcardResources } from '../nag-acknowledgements';
-import { PINNED_RUNTIME_REASON, marrowFunctionProps } from './marrow-function';
+import { PINNED_RUNTIME_REASON, catalogueFunctionRole, marrowFunctionProps } from './marrow-function';
 
 export interface ApiFunctionProps {
   readonly table: dynamodb.ITable;
@@ -27,23 +26,10 @@ export class ApiFunction extends Construct {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
 
-    // Explicit log group: a retention we choose, and a logs write grant scoped to this group
-    // instead of the AWSLambdaBasicExecutionRole managed policy (which allows every group).
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Marrow API function: catalogue table, masters bucket, its own log group',
-    });
-    logGroup.grantWrite(this.role);
-    props.table.grantReadWriteData(this.role);
+    const { logGroup, role } = catalogueFunctionRole(this, 'Marrow API function: catalogue table, masters bucket, its own log group', props.table);
+    this.role = role;
     props.mastersBucket.grantReadWrite(this.role); // includes s3:DeleteObject*
-    // The wildcards below are exactly those the two grants generate, each acknowledged by name.
-    acknowledgeWildcardResources(
-      this.role,
-      [`${props.table.tableArn}/index/*`],
-      'grantReadWriteData adds <table>/index/* so queries can use the table’s own GSIs; it matches no other table.',
-    );
+    // The wildcard below is exactly the one this grant generates, acknowledged by name.
     acknowledgeWildcardResources(
       this.role,
       [props.mastersBucket.arnForObjects('*')],

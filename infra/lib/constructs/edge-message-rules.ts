@@ -4,12 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { cloudSubscription, edgeToCloudChannels, type EdgeToCloudChannel } from '@marrow/shared';
-import { acknowledgeWildcardResources } from '../nag-acknowledgements';
-import { PINNED_RUNTIME_REASON, marrowFunctionProps } from './marrow-function';
+import { PINNED_RUNTIME_REASON, catalogueFunctionRole, marrowFunctionProps } from './marrow-function';
 
 /**
  * The rule SQL for one upward channel. The payload is forwarded base64-encoded, byte for byte
@@ -54,18 +52,8 @@ export class EdgeMessageRules extends Construct {
         'This queue is itself the dead-letter destination of the edge-message function and the error action of its topic rules; a DLQ of the DLQ would only move the finding.',
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Marrow edge-message function: catalogue table, its own log group, its dead-letter queue',
-    });
-    logGroup.grantWrite(this.role);
-    props.table.grantReadWriteData(this.role);
-    acknowledgeWildcardResources(
-      this.role,
-      [`${props.table.tableArn}/index/*`],
-      'grantReadWriteData adds <table>/index/* so queries can use the table’s own GSIs; it matches no other table.',
-    );
+    const { logGroup, role } = catalogueFunctionRole(this, 'Marrow edge-message function: catalogue table, its own log group, its dead-letter queue', props.table);
+    this.role = role;
 
     this.function = new NodejsFunction(this, 'Function', {
       ...marrowFunctionProps('lambdas/src/entry/iot-rule.ts'),

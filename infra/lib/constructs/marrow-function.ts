@@ -1,5 +1,10 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../nag-acknowledgements';
 import { fromRepoRoot } from '../paths';
 
 /**
@@ -34,3 +39,22 @@ export function marrowFunctionProps(entry: string): NodejsFunctionProps {
 /** The written reason for cdk-nag's AwsSolutions-L1 on every function that uses marrowFunctionProps. */
 export const PINNED_RUNTIME_REASON =
   'nodejs22.x is pinned on purpose: the pinned dependencies (vitest 4, middy 6, better-sqlite3 12, aws-sdk 3.11xx) are verified on Node 20/22, not on the newest runtime; move together with the toolchain.';
+
+/**
+ * The log group ("Logs") and role ("Role") of a Marrow function that reads and writes the
+ * catalogue table, created in `scope`. An explicit log group: a retention we choose, and a logs
+ * write grant scoped to this group instead of the AWSLambdaBasicExecutionRole managed policy
+ * (which allows every group). Further grants are the caller's.
+ */
+export function catalogueFunctionRole(scope: Construct, description: string, table: dynamodb.ITable): { logGroup: logs.LogGroup; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+  const role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+  logGroup.grantWrite(role);
+  table.grantReadWriteData(role);
+  acknowledgeWildcardResources(
+    role,
+    [`${table.tableArn}/index/*`],
+    'grantReadWriteData adds <table>/index/* so queries can use the table’s own GSIs; it matches no other table.',
+  );
+  return { logGroup, role };
+}
