@@ -40,6 +40,16 @@ export async function servingImagingServer(deps: AppDeps, tenantId: string, enti
 }
 
 /**
+ * Sends commands, in order, to the imaging server that serves an entity (see sendCommand);
+ * nothing when no imaging server serves it (its site syncs when it has one).
+ */
+export async function sendToServingImagingServer(deps: AppDeps, tenantId: string, entityId: string, ...bodies: CommandBody[]): Promise<void> {
+  const serverId = await servingImagingServer(deps, tenantId, entityId);
+  if (!serverId) return;
+  for (const body of bodies) await sendCommand(deps, tenantId, serverId, body);
+}
+
+/**
  * Tells every imaging server of a tenant that its catalogue may have changed. A notice, not
  * a command: it is not stored, since edges also poll, and the pull is a cheap 304 when
  * nothing changed for them.

@@ -1,9 +1,9 @@
-import { chunkPath, compressedSize, deltaPath, manifestSchema, uniqueChunks, type BackupImage, type Manifest, type Master } from '@marrow/shared';
+import { chunkPath, compressedSize, deltaPath, manifestSchema, uniqueChunks, type BackupImage, type Entity, type Machine, type Manifest, type Master } from '@marrow/shared';
 import type { AppDeps } from '../app/deps';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors/marrow-error';
 import { getOrNotFound, newMeta, updateRecord } from './records';
 import type { EdgePrincipal } from './enrolment';
-import { servedEntities } from './snapshot';
+import { listServedEntities } from './snapshot';
 import { createMaster } from './masters';
 import { listAll } from '../ports/catalogue-store';
 
@@ -25,20 +25,32 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
+type HashUrl = { h: string; url: string };
+
+/** Which of these hashes the tenant's archive lacks at `pathOf(h)`, with a short-lived PUT URL for each. */
+async function missingUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[], pathOf: (h: string) => string): Promise<HashUrl[]> {
+  const missing = await mapLimited([...new Set(hashes)], HEAD_CONCURRENCY, async (h) => ((await deps.archive.head(edge.tenantId, pathOf(h))) ? undefined : h));
+  return Promise.all(
+    missing.filter((h): h is string => h !== undefined).map(async (h) => ({ h, url: await deps.archive.presignPut(edge.tenantId, pathOf(h), UPLOAD_URL_SECONDS) })),
+  );
+}
+
+/** A short-lived GET URL for each of these hashes at `pathOf(h)` (not checked: an absent object answers 404 there). */
+async function downloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[], pathOf: (h: string) => string): Promise<HashUrl[]> {
+  return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, pathOf(h), UPLOAD_URL_SECONDS) })));
+}
+
 /**
  * Which of these chunks the tenant's archive lacks, with a short-lived PUT URL for each: the
  * edge uploads new chunks straight to S3 and never holds AWS credentials.
  */
-export async function chunkUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
-  const missing = await mapLimited([...new Set(hashes)], HEAD_CONCURRENCY, async (h) => ((await deps.archive.head(edge.tenantId, chunkPath(h))) ? undefined : h));
-  return Promise.all(
-    missing.filter((h): h is string => h !== undefined).map(async (h) => ({ h, url: await deps.archive.presignPut(edge.tenantId, chunkPath(h), UPLOAD_URL_SECONDS) })),
-  );
+export async function chunkUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<HashUrl[]> {
+  return missingUploadUrls(deps, edge, hashes, chunkPath);
 }
 
 /** GET URLs for chunks the edge must fetch (a master's chunks missing from its cache). */
-export async function chunkDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
-  return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, chunkPath(h), UPLOAD_URL_SECONDS) })));
+export async function chunkDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<HashUrl[]> {
+  return downloadUrls(deps, edge, hashes, chunkPath);
 }
 
 /**
@@ -46,16 +58,13 @@ export async function chunkDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hash
  * is a new version of) the tenant's archive lacks, with a short-lived PUT URL for each. The same
  * scoping as chunks: the tenant's prefix only, one delta per chunk, never overwritten.
  */
-export async function deltaUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
-  const missing = await mapLimited([...new Set(hashes)], HEAD_CONCURRENCY, async (h) => ((await deps.archive.head(edge.tenantId, deltaPath(h))) ? undefined : h));
-  return Promise.all(
-    missing.filter((h): h is string => h !== undefined).map(async (h) => ({ h, url: await deps.archive.presignPut(edge.tenantId, deltaPath(h), UPLOAD_URL_SECONDS) })),
-  );
+export async function deltaUploadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<HashUrl[]> {
+  return missingUploadUrls(deps, edge, hashes, deltaPath);
 }
 
 /** GET URLs for chunk deltas (a missing chunk the edge can rebuild from chunks it holds); a delta that is not archived answers 404 there. */
-export async function deltaDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<{ h: string; url: string }[]> {
-  return Promise.all([...new Set(hashes)].map(async (h) => ({ h, url: await deps.archive.presignGet(edge.tenantId, deltaPath(h), UPLOAD_URL_SECONDS) })));
+export async function deltaDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hashes: readonly string[]): Promise<HashUrl[]> {
+  return downloadUrls(deps, edge, hashes, deltaPath);
 }
 
 /**
@@ -64,9 +73,7 @@ export async function deltaDownloadUrls(deps: AppDeps, edge: EdgePrincipal, hash
  * of the chunks that changed. Not found when the machine has none.
  */
 export async function latestBackup(deps: AppDeps, edge: EdgePrincipal, machineId: string): Promise<{ backupImageId: string; manifestKey: string; manifest: Manifest }> {
-  const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', machineId);
-  const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
-  if (!served.some((e) => e.id === machine.entityId)) throw new ForbiddenError(`machine ${machine.id} is not served by this imaging server`);
+  const { machine } = await servedMachine(deps, edge, machineId);
   const ready = (await listAll(deps.store, edge.tenantId, 'backupImage', { group: machine.entityId }))
     .filter((b) => b.machineId === machine.id && b.state === 'ready' && b.manifestKey)
     .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
@@ -75,17 +82,23 @@ export async function latestBackup(deps: AppDeps, edge: EdgePrincipal, machineId
   return { backupImageId: latest.id, manifestKey: latest.manifestKey!, manifest: await readManifest(deps, edge.tenantId, latest.manifestKey!) };
 }
 
-/** A machine of an entity this edge serves, or a refusal. */
-async function servedMachine(deps: AppDeps, edge: EdgePrincipal, machineId: string) {
-  const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', machineId, 'body.machineId');
-  const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
-  if (!served.some((e) => e.id === machine.entityId)) throw new ValidationError(`body.machineId: machine ${machineId} is not served by this imaging server`);
-  return machine;
+/**
+ * A machine of an entity this edge serves, with that entity, or a refusal: 403, or 400 naming
+ * `field` when the machine id came in the request body (a missing machine is 404 either way).
+ */
+export async function servedMachine(deps: AppDeps, edge: EdgePrincipal, machineId: string, field?: string): Promise<{ machine: Machine; entity: Entity }> {
+  const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', machineId, field);
+  const entity = (await listServedEntities(deps.store, edge.tenantId, edge.entityId)).find((e) => e.id === machine.entityId);
+  if (!entity) {
+    const refusal = `machine ${machine.id} is not served by this imaging server`;
+    throw field ? new ValidationError(`${field}: ${refusal}`) : new ForbiddenError(refusal);
+  }
+  return { machine, entity };
 }
 
 /** Starts a backup image for a capture: the record (capturing) and where to upload its manifest. */
 export async function beginBackup(deps: AppDeps, edge: EdgePrincipal, machineId: string, description: string): Promise<{ backupImage: BackupImage; manifestUploadUrl: string }> {
-  const machine = await servedMachine(deps, edge, machineId);
+  const { machine } = await servedMachine(deps, edge, machineId, 'body.machineId');
   await failAbandonedCaptures(deps, edge.tenantId, machine);
   const id = deps.newId('backupImage');
   const backupImage: BackupImage = {
@@ -129,7 +142,7 @@ async function failAbandonedCaptures(deps: AppDeps, tenantId: string, machine: {
  */
 export async function completeBackup(deps: AppDeps, edge: EdgePrincipal, backupImageId: string): Promise<BackupImage> {
   const backup = await getOrNotFound(deps.store, edge.tenantId, 'backupImage', backupImageId);
-  await servedMachine(deps, edge, backup.machineId);
+  await servedMachine(deps, edge, backup.machineId, 'body.machineId');
   if (backup.state === 'ready') return backup;
   if (backup.state === 'failed') throw new ConflictError(`backup image ${backup.id} failed (${backup.description}); capture the machine again`);
   const manifest = await readManifest(deps, edge.tenantId, backup.manifestKey!);
@@ -157,7 +170,7 @@ export async function promoteBackup(
   options: { description: string; inDefaultStartupMenu: boolean },
 ): Promise<Master> {
   const backup = await getOrNotFound(deps.store, edge.tenantId, 'backupImage', backupImageId);
-  await servedMachine(deps, edge, backup.machineId);
+  await servedMachine(deps, edge, backup.machineId, 'body.machineId');
   return createMaster(deps, edge.tenantId, {
     entityId: backup.entityId,
     description: options.description,

@@ -1,11 +1,10 @@
 import type { Machine, MachineInventory } from '@marrow/shared';
 import type { AppDeps } from '../app/deps';
 import { ConflictError } from '../errors/marrow-error';
-import { listAll } from '../ports/catalogue-store';
 import type { EdgePrincipal } from './enrolment';
 import { createMachine } from './machines';
 import { updateRecord } from './records';
-import { servedEntities } from './snapshot';
+import { listServedEntities } from './snapshot';
 
 export interface Registration {
   mac: string;
@@ -26,7 +25,7 @@ export async function registerFromEdge(deps: AppDeps, edge: EdgePrincipal, regis
   const existing = owner ? await deps.store.get(edge.tenantId, 'machine', owner) : undefined;
   const now = deps.clock();
   if (existing) {
-    const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+    const served = await listServedEntities(deps.store, edge.tenantId, edge.entityId);
     if (!served.some((e) => e.id === existing.entityId)) {
       throw new ConflictError(`MAC address ${registration.mac} is registered in an entity this imaging server does not serve`);
     }

@@ -2,8 +2,8 @@ import { masterLabel, type Master, type MasterVersion } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import type { AppDeps } from '../app/deps';
 import { getOrNotFound, newMeta, updateRecord } from './records';
-import { describeDeployments, refuseIfUsed, unfinishedDeployments } from './usage';
-import { sendCommand, servingImagingServer } from './edge-commands';
+import { describeDeployments, refuseIfUsed, unfinishedDeploymentsOfMaster } from './usage';
+import { sendToServingImagingServer } from './edge-commands';
 
 export interface NewMaster {
   entityId: string;
@@ -68,8 +68,7 @@ export async function createMaster(deps: AppDeps, tenantId: string, input: NewMa
   // The site pre-fetches a published master, so deployments stream from its own cache.
   const version = master.versions.at(-1);
   if (version) {
-    const serverId = await servingImagingServer(deps, tenantId, master.entityId);
-    if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: master.id, version: version.number });
+    await sendToServingImagingServer(deps, tenantId, master.entityId, { type: 'sync-master', masterId: master.id, version: version.number });
   }
   return master;
 }
@@ -88,7 +87,7 @@ export async function addMasterVersion(deps: AppDeps, tenantId: string, masterId
   if (backup.state !== 'ready') throw new ConflictError(`backup image ${backup.id} is ${backup.state}; only a ready backup image can become a master version`);
   if (backup.entityId !== master.entityId) throw new ConflictError(`backup image ${backup.id} belongs to another entity than master ${master.label}`);
   if (!backup.manifestKey) throw new ConflictError(`backup image ${backup.id} has no image in the archive`);
-  const deployments = (await unfinishedDeployments(store, tenantId, master.entityId)).filter((d) => d.masterId === master.id);
+  const deployments = await unfinishedDeploymentsOfMaster(store, tenantId, master);
   refuseIfUsed(`master ${master.label}`, describeDeployments(deployments));
   const manifest = await archive.get(tenantId, backup.manifestKey);
   if (!manifest) throw new ConflictError(`the manifest of backup image ${backup.id} is missing from the archive`);
@@ -105,7 +104,6 @@ export async function addMasterVersion(deps: AppDeps, tenantId: string, masterId
       versions: [...current.versions, { number, createdAt: now.toISOString(), manifestKey, sizeBytes: backup.sizeBytes, compressedSizeBytes: backup.compressedSizeBytes }],
     };
   });
-  const serverId = await servingImagingServer(deps, tenantId, updated.entityId);
-  if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: updated.id, version: number });
+  await sendToServingImagingServer(deps, tenantId, updated.entityId, { type: 'sync-master', masterId: updated.id, version: number });
   return updated;
 }

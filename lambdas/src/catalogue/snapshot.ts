@@ -28,6 +28,11 @@ export function servedEntities(all: readonly Entity[], homeId: string): Entity[]
   return served;
 }
 
+/** The entities served by an imaging server whose own entity is `homeId`, read from the catalogue. */
+export async function listServedEntities(store: CatalogueStore, tenantId: string, homeId: string): Promise<Entity[]> {
+  return servedEntities(await listAll(store, tenantId, 'entity'), homeId);
+}
+
 /** Builds the catalogue snapshot an imaging server serves PXE from (see shared/src/boot/catalogue-snapshot.ts). */
 export async function buildSnapshot(
   deps: Pick<AppDeps, 'store' | 'clock' | 'newId'>,
@@ -37,7 +42,7 @@ export async function buildSnapshot(
   const { store } = deps;
   const now = deps.clock();
   const server = await getOrNotFound(store, tenantId, 'imagingServer', imagingServerId);
-  const entities = servedEntities(await listAll(store, tenantId, 'entity'), server.entityId);
+  const entities = await listServedEntities(store, tenantId, server.entityId);
   const snapshotEntities: SnapshotEntity[] = [];
   const machines: CatalogueSnapshot['machines'] = [];
   const armedTasks: ArmedTask[] = [];

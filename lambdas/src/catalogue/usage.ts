@@ -1,4 +1,4 @@
-import type { Deployment } from '@marrow/shared';
+import type { Deployment, Master } from '@marrow/shared';
 import { ConflictError } from '../errors/marrow-error';
 import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 
@@ -6,6 +6,11 @@ import { listAll, type CatalogueStore } from '../ports/catalogue-store';
 export async function unfinishedDeployments(store: CatalogueStore, tenantId: string, entityId?: string): Promise<Deployment[]> {
   const deployments = await listAll(store, tenantId, 'deployment', entityId ? { group: entityId } : {});
   return deployments.filter((d) => d.state === 'scheduled' || d.state === 'running');
+}
+
+/** The unfinished deployments of one master: while there are any, its image must stay as it is. */
+export async function unfinishedDeploymentsOfMaster(store: CatalogueStore, tenantId: string, master: Pick<Master, 'id' | 'entityId'>): Promise<Deployment[]> {
+  return (await unfinishedDeployments(store, tenantId, master.entityId)).filter((d) => d.masterId === master.id);
 }
 
 /**

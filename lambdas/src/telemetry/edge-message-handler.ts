@@ -5,8 +5,8 @@ import {
   type EdgeEvent,
   type HealthReport,
 } from '@marrow/shared';
-import { listAll, type CatalogueStore } from '../ports/catalogue-store';
-import { servedEntities } from '../catalogue/snapshot';
+import type { CatalogueStore } from '../ports/catalogue-store';
+import { listServedEntities } from '../catalogue/snapshot';
 import { ConflictError } from '../errors/marrow-error';
 import { applyTaskReport, refreshDeploymentState } from '../catalogue/deployments';
 import { applyBackupRequestReport, markBackupRequestArmed } from '../catalogue/backup-requests';
@@ -160,7 +160,7 @@ async function applyEvent(deps: EdgeMessageDeps, tenantId: string, imagingServer
   const server = await store.get(tenantId, 'imagingServer', imagingServerId);
   if (!deployment || !server) return;
   // An edge reports only for machines of the entities it serves.
-  const served = servedEntities(await listAll(store, tenantId, 'entity'), server.entityId);
+  const served = await listServedEntities(store, tenantId, server.entityId);
   if (!served.some((e) => e.id === deployment.entityId)) {
     deps.log?.({ level: 'warn', message: 'task event from an imaging server that does not serve the deployment', imagingServerId });
     return;
@@ -186,7 +186,7 @@ async function applyBackupRequestEvent(deps: EdgeMessageDeps, tenantId: string, 
   const request = await store.get(tenantId, 'backupRequest', event.backupRequestId);
   const server = await store.get(tenantId, 'imagingServer', imagingServerId);
   if (!request || !server || request.machineId !== event.machineId) return;
-  const served = servedEntities(await listAll(store, tenantId, 'entity'), server.entityId);
+  const served = await listServedEntities(store, tenantId, server.entityId);
   if (!served.some((e) => e.id === request.entityId)) {
     deps.log?.({ level: 'warn', message: 'backup request event from an imaging server that does not serve the machine', imagingServerId });
     return;

@@ -1,7 +1,7 @@
 import { backupRequestCreateSchema, backupRequestSchema, type BackupRequest } from '@marrow/shared';
 import { moveBackupRequest, refuseIfMachineBusy } from '../../catalogue/backup-requests';
 import { getOrNotFound, newMeta } from '../../catalogue/records';
-import { sendCommand, servingImagingServer } from '../../catalogue/edge-commands';
+import { sendToServingImagingServer } from '../../catalogue/edge-commands';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
 
@@ -37,8 +37,7 @@ export const backupRequestRoutes = [
       };
       await deps.store.create(tenantId, 'backupRequest', request.id, request);
       // The site syncs at once (its snapshot now arms the machine) and wakes it if asked.
-      const serverId = await servingImagingServer(deps, tenantId, request.entityId);
-      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'arm-backup-request', backupRequestId: request.id });
+      await sendToServingImagingServer(deps, tenantId, request.entityId, { type: 'arm-backup-request', backupRequestId: request.id });
       return request;
     },
   }),
@@ -55,8 +54,7 @@ export const backupRequestRoutes = [
       if (request.state === 'cancelled') return request;
       // A request that ended meanwhile keeps its real outcome (409).
       const cancelled = await moveBackupRequest(deps.store, tenantId, request.id, deps.clock(), 'cancelled');
-      const serverId = await servingImagingServer(deps, tenantId, request.entityId);
-      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'cancel-backup-request', backupRequestId: request.id });
+      await sendToServingImagingServer(deps, tenantId, request.entityId, { type: 'cancel-backup-request', backupRequestId: request.id });
       return cancelled;
     },
   }),

@@ -13,7 +13,7 @@ import { isUnfinished, listTasks, moveTask, refreshDeploymentState, taskKey } fr
 import { applyPatch, getOrNotFound, newMeta, updateRecord } from '../../catalogue/records';
 import { unfinishedDeployments } from '../../catalogue/usage';
 import { refuseIfMachineBusy } from '../../catalogue/backup-requests';
-import { sendCommand, servingImagingServer } from '../../catalogue/edge-commands';
+import { sendToServingImagingServer } from '../../catalogue/edge-commands';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
 
@@ -74,12 +74,14 @@ export const deploymentRoutes = [
         await store.create(tenantId, 'deploymentTask', taskKey(deployment.id, machine.id), task);
       }
       await store.create(tenantId, 'deployment', deployment.id, deployment);
-      const serverId = await servingImagingServer(deps, tenantId, deployment.entityId);
-      if (serverId) {
-        // Make sure the site holds the master before the machines boot, then arm them.
-        await sendCommand(deps, tenantId, serverId, { type: 'sync-master', masterId: master.id, version: master.versions.at(-1)!.number });
-        await sendCommand(deps, tenantId, serverId, { type: 'arm-deployment', deploymentId: deployment.id });
-      }
+      // Make sure the site holds the master before the machines boot, then arm them.
+      await sendToServingImagingServer(
+        deps,
+        tenantId,
+        deployment.entityId,
+        { type: 'sync-master', masterId: master.id, version: master.versions.at(-1)!.number },
+        { type: 'arm-deployment', deploymentId: deployment.id },
+      );
       return deployment;
     },
   }),
@@ -135,8 +137,7 @@ export const deploymentRoutes = [
           if (!(error instanceof ConflictError)) throw error; // it finished meanwhile: keep its real outcome
         }
       }
-      const serverId = await servingImagingServer(deps, tenantId, deployment.entityId);
-      if (serverId) await sendCommand(deps, tenantId, serverId, { type: 'cancel-deployment', deploymentId: deployment.id });
+      await sendToServingImagingServer(deps, tenantId, deployment.entityId, { type: 'cancel-deployment', deploymentId: deployment.id });
       return refreshDeploymentState(deps.store, tenantId, deployment.id, now);
     },
   }),

@@ -11,57 +11,38 @@ import {
   promoteBackup,
   readManifest,
 } from '../../catalogue/edge-images';
-import { servedEntities } from '../../catalogue/snapshot';
+import { listServedEntities } from '../../catalogue/snapshot';
 import { getOrNotFound } from '../../catalogue/records';
 import { NotFoundError } from '../../errors/marrow-error';
-import { listAll } from '../../ports/catalogue-store';
 import { route } from '../route';
 
 const tag = 'Imaging (edge)';
 const hashes = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')).min(1).max(1000);
 const urls = z.object({ items: z.array(z.object({ h: z.string(), url: z.string() })) });
 
+/** The edge posts chunk or delta hashes; the answer is what `urlsFor` gives: short-lived archive URLs, one per hash. */
+function hashUrlsRoute(path: string, summary: string, urlsFor: typeof chunkUploadUrls) {
+  return route({
+    method: 'post',
+    path,
+    summary,
+    tag,
+    access: 'edge',
+    body: z.strictObject({ hashes }),
+    response: urls,
+    handle: async ({ deps, edge, body }) => ({ items: await urlsFor(deps, edge, body.hashes) }),
+  });
+}
+
 export const edgeImageRoutes = [
-  route({
-    method: 'post',
-    path: '/v1/edge/chunks/upload-urls',
-    summary: 'Which of these chunks the archive lacks, each with a short-lived upload URL',
-    tag,
-    access: 'edge',
-    body: z.strictObject({ hashes }),
-    response: urls,
-    handle: async ({ deps, edge, body }) => ({ items: await chunkUploadUrls(deps, edge, body.hashes) }),
-  }),
-  route({
-    method: 'post',
-    path: '/v1/edge/chunks/download-urls',
-    summary: 'Short-lived download URLs for chunks missing from the edge cache',
-    tag,
-    access: 'edge',
-    body: z.strictObject({ hashes }),
-    response: urls,
-    handle: async ({ deps, edge, body }) => ({ items: await chunkDownloadUrls(deps, edge, body.hashes) }),
-  }),
-  route({
-    method: 'post',
-    path: '/v1/edge/deltas/upload-urls',
-    summary: 'Which of these chunk deltas the archive lacks, each with a short-lived upload URL',
-    tag,
-    access: 'edge',
-    body: z.strictObject({ hashes }),
-    response: urls,
-    handle: async ({ deps, edge, body }) => ({ items: await deltaUploadUrls(deps, edge, body.hashes) }),
-  }),
-  route({
-    method: 'post',
-    path: '/v1/edge/deltas/download-urls',
-    summary: 'Short-lived download URLs for chunk deltas (a missing chunk rebuilt from chunks the edge holds)',
-    tag,
-    access: 'edge',
-    body: z.strictObject({ hashes }),
-    response: urls,
-    handle: async ({ deps, edge, body }) => ({ items: await deltaDownloadUrls(deps, edge, body.hashes) }),
-  }),
+  hashUrlsRoute('/v1/edge/chunks/upload-urls', 'Which of these chunks the archive lacks, each with a short-lived upload URL', chunkUploadUrls),
+  hashUrlsRoute('/v1/edge/chunks/download-urls', 'Short-lived download URLs for chunks missing from the edge cache', chunkDownloadUrls),
+  hashUrlsRoute('/v1/edge/deltas/upload-urls', 'Which of these chunk deltas the archive lacks, each with a short-lived upload URL', deltaUploadUrls),
+  hashUrlsRoute(
+    '/v1/edge/deltas/download-urls',
+    'Short-lived download URLs for chunk deltas (a missing chunk rebuilt from chunks the edge holds)',
+    deltaDownloadUrls,
+  ),
   route({
     method: 'get',
     path: '/v1/edge/machines/:machineId/latest-backup',
@@ -116,7 +97,7 @@ export const edgeImageRoutes = [
     response: manifestSchema,
     handle: async ({ deps, edge, params }) => {
       const master = await getOrNotFound(deps.store, edge.tenantId, 'master', params.id!);
-      const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+      const served = await listServedEntities(deps.store, edge.tenantId, edge.entityId);
       const key = master.versions.at(-1)?.manifestKey;
       if (!served.some((e) => e.id === master.entityId) || !key) throw new NotFoundError(`no image of master ${params.id} for this imaging server`);
       return readManifest(deps, edge.tenantId, key);

@@ -1,10 +1,9 @@
 import { edgeAnswerFileSchema, edgeFileDownloadSchema, postImagingReferences, type EdgeFileDownload, type Entity } from '@marrow/shared';
 import type { AppDeps } from '../deps';
 import type { EdgePrincipal } from '../../catalogue/enrolment';
-import { UPLOAD_URL_SECONDS } from '../../catalogue/edge-images';
+import { servedMachine, UPLOAD_URL_SECONDS } from '../../catalogue/edge-images';
 import { agentByName, driverSetFor } from '../../catalogue/imaging-files';
-import { getOrNotFound } from '../../catalogue/records';
-import { servedEntities } from '../../catalogue/snapshot';
+import { listServedEntities } from '../../catalogue/snapshot';
 import { findByName } from '../../catalogue/unique-names';
 import { unfinishedDeployments } from '../../catalogue/usage';
 import { ForbiddenError, NotFoundError } from '../../errors/marrow-error';
@@ -32,7 +31,7 @@ export const edgeImagingFileRoutes = [
       if (!file) throw new NotFoundError(`no answer file named "${name}" in this tenant`);
       // It may hold domain-join credentials: only for a deployment of this imaging server that
       // uses it, or for a master that its boot menus offer (its own scripts run after a deploy chosen there).
-      const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
+      const served = await listServedEntities(deps.store, edge.tenantId, edge.entityId);
       const lines = [...(await scriptLinesOfServedDeployments(deps, edge, served)), ...(await scriptLinesOfOfferedMasters(deps, edge, served))];
       if (!postImagingReferences(lines).answerFiles.includes(name)) {
         throw new ForbiddenError(`answer file "${name}" is not used by any unfinished deployment of this imaging server, nor by a master its boot menus offer`);
@@ -61,10 +60,7 @@ export const edgeImagingFileRoutes = [
     access: 'edge',
     response: edgeFileDownloadSchema,
     handle: async ({ deps, edge, params }) => {
-      const machine = await getOrNotFound(deps.store, edge.tenantId, 'machine', params.machineId!);
-      const served = servedEntities(await listAll(deps.store, edge.tenantId, 'entity'), edge.entityId);
-      const entity = served.find((e) => e.id === machine.entityId);
-      if (!entity) throw new ForbiddenError(`machine ${machine.id} is not served by this imaging server`);
+      const { entity } = await servedMachine(deps, edge, params.machineId!);
       const set = await driverSetFor(deps, edge.tenantId, entity.id);
       if (!set) throw new NotFoundError(`entity "${entity.name}" has no driver set (nor have its parents): upload one in the portal`);
       return download(deps, edge.tenantId, entity.name, set);

@@ -3,7 +3,7 @@ import { idSchema, masterCreateSchema, masterSchema, masterUpdateSchema } from '
 import { ConflictError, ValidationError } from '../../errors/marrow-error';
 import { addMasterVersion, createMaster, masterPrefix } from '../../catalogue/masters';
 import { applyPatch, getOrNotFound, updateRecord } from '../../catalogue/records';
-import { describeDeployments, refuseIfUsed, startupMenuDefaultsUsing, unfinishedDeployments } from '../../catalogue/usage';
+import { describeDeployments, refuseIfUsed, startupMenuDefaultsUsing, unfinishedDeploymentsOfMaster } from '../../catalogue/usage';
 import { route } from '../route';
 import { getRoute, listRoute } from './crud';
 import { confirmQuery } from './common';
@@ -73,7 +73,7 @@ export const masterRoutes = [
           `query.confirm: deleting master ${master.label} is irreversible; repeat its label to confirm (?confirm=${master.label})`,
         );
       }
-      const deployments = (await unfinishedDeployments(deps.store, tenantId, master.entityId)).filter((d) => d.masterId === master.id);
+      const deployments = await unfinishedDeploymentsOfMaster(deps.store, tenantId, master);
       refuseIfUsed(`master ${master.label}`, [
         ...(master.inDefaultStartupMenu ? ['it is in the default startup menu; remove it from the menu first'] : []),
         ...(await startupMenuDefaultsUsing(deps.store, tenantId, master.entityId, master.id)),
