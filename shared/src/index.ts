@@ -12,6 +12,7 @@ export * from './catalogue/answer-file';
 export * from './catalogue/imaging-file';
 export * from './catalogue/deployment';
 export * from './catalogue/backup-request';
+export * from './catalogue/storage-collection';
 export * from './catalogue/user';
 export * from './rules/deployment-task-state';
 export * from './rules/entity-statistics';

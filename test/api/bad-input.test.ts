@@ -51,6 +51,7 @@ const wrongField: Record<string, [unknown, string]> = {
   'post /v1/deployments': [{ masterId: 'ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', machineIds: [] }, 'body.machineIds: choose at least one machine'],
   'patch /v1/deployments/:id': [{ scheduledAt: 'tomorrow' }, 'body.scheduledAt'],
   'patch /v1/deployments/:id/tasks/:machineId': [{ state: 'exploded' }, 'body.state'],
+  'post /v1/storage/collections': [{ dryRun: 'yes' }, 'body.dryRun'],
   'post /v1/backup-requests': [{ machineId: 'mc_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', wakeOnLan: 'yes' }, 'body.wakeOnLan'],
   'post /v1/edge/enroll': [{ code: '' }, 'body.code: must not be empty'],
   'post /v1/edge/chunks/upload-urls': [{ hashes: ['xyz'] }, 'body.hashes.0: must be a SHA-256 in hex'],

@@ -51,7 +51,11 @@ describe('catalogue through the API', () => {
     expect(master.compressedSizeBytes).toBe(20 << 20);
     expect(master.versions).toHaveLength(1);
     const copy = await harness.deps.archive.get(world.tenantId, master.versions[0].manifestKey);
-    expect(JSON.parse(Buffer.from(copy!).toString())).toEqual({ schema: 1, partitions: [] });
+    const backup = (await harness.call('get', `/v1/backup-images/${world.backupImageId}`, as())).body;
+    const original = await harness.deps.archive.get(world.tenantId, backup.manifestKey);
+    expect(master.versions[0].manifestKey).not.toBe(backup.manifestKey);
+    expect(JSON.parse(Buffer.from(copy!).toString())).toEqual(JSON.parse(Buffer.from(original!).toString()));
+    expect(JSON.parse(Buffer.from(copy!).toString())).toMatchObject({ tenantId: world.tenantId, partitions: [] });
   });
 
   it('refuses a second machine with the same MAC, saying which machine has it', async () => {

@@ -1,3 +1,4 @@
+import { MANIFEST_SCHEMA_VERSION, type Manifest } from '@marrow/shared';
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ApiHarness } from './api-harness';
@@ -47,7 +48,16 @@ export async function buildWorld(harness: ApiHarness, tenant: { id: string; admi
   const machine = await ok('post', '/v1/machines', { entityId, mac: mac(), hostname: 'lab-042' });
   const second = await ok('post', '/v1/machines', { entityId, mac: mac(), hostname: 'lab-043' });
   const manifestKey = `backups/fixture-${macCounter}/manifest.json`;
-  await harness.deps.archive.put(tenant.id, manifestKey, JSON.stringify({ schema: 1, partitions: [] }));
+  // A valid manifest of no partitions: what the catalogue reads of it, without any chunk.
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    tenantId: tenant.id,
+    createdAt: new Date().toISOString(),
+    machineId: machine.id,
+    disk: { label: 'gpt', sizeBytes: 64 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
+    partitions: [],
+  };
+  await harness.deps.archive.put(tenant.id, manifestKey, JSON.stringify(manifest));
   const backup = await ok('post', '/v1/backup-images', {
     machineId: machine.id,
     description: 'fresh Windows 11',

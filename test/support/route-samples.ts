@@ -64,6 +64,7 @@ export function sampleBody(route: AnyRoute, world: CatalogueWorld): unknown {
     'patch /v1/deployments/:id': { description: 'changed' },
     'patch /v1/deployments/:id/tasks/:machineId': { state: 'waiting-for-boot' },
     'post /v1/backup-requests': { machineId: world.secondMachineId, description: 'stolen' },
+    'post /v1/storage/collections': { dryRun: false },
     'post /v1/edge/enroll': { code: 'MRW-AAAA-BBBB-CCCC-DDDD' },
     'post /v1/edge/chunks/upload-urls': { hashes: ['a'.repeat(64)] },
     'post /v1/edge/chunks/download-urls': { hashes: ['a'.repeat(64)] },

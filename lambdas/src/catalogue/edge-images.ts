@@ -6,24 +6,11 @@ import type { EdgePrincipal } from './enrolment';
 import { listServedEntities } from './snapshot';
 import { createMaster } from './masters';
 import { listAll } from '../ports/catalogue-store';
+import { mapLimited } from './map-limited';
 
 /** Presigned URLs live long enough for a slow site link to move one chunk, no longer. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
 const HEAD_CONCURRENCY = 16;
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 type HashUrl = { h: string; url: string };
 

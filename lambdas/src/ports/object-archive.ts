@@ -4,6 +4,8 @@ export interface ArchivedObject {
   /** Key relative to the tenant's prefix, e.g. "masters/ms_…/v1/manifest.json". */
   key: string;
   sizeBytes: number;
+  /** When it was written (list() gives it; head() may not). */
+  lastModified?: Date;
 }
 
 /**

@@ -125,7 +125,7 @@ export class S3ObjectArchive implements ObjectArchive {
       for (const object of page.Contents ?? []) {
         // S3 only returns keys under Prefix; the check keeps a faulty backend from leaking others.
         if (object.Key === undefined || !object.Key.startsWith(Prefix)) continue;
-        yield { key: object.Key.slice(base.length), sizeBytes: object.Size ?? 0 };
+        yield { key: object.Key.slice(base.length), sizeBytes: object.Size ?? 0, ...(object.LastModified ? { lastModified: object.LastModified } : {}) };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken !== undefined);

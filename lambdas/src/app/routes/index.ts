@@ -18,6 +18,7 @@ import { machineRoutes } from './machines';
 import { masterRoutes } from './masters';
 import { postImagingScriptRoutes } from './post-imaging-scripts';
 import { startupMenuRoutes } from './startup-menus';
+import { storageRoutes } from './storage';
 import { tenantRoutes } from './tenants';
 import { userRoutes } from './users';
 
@@ -41,6 +42,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...agentRoutes,
   ...driverSetRoutes,
   ...deploymentRoutes,
+  ...storageRoutes,
   ...edgeRoutes,
   ...edgeImageRoutes,
   ...edgeImagingFileRoutes,
