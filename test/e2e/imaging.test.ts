@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsUnavailableReason } from './support/netns';
 import { REPO_ROOT } from './support/netns-node';
-import { bootVm, cleanSerial, createPxeNetwork, HTTP_PORT, PxeSite, readText, SITE_ADDRESS, startDnsmasq, tail, type PxeNetwork, type VmRun } from './support/pxe-lab';
+import { cleanSerial, type PxeSite, type VmRun } from './support/pxe-lab';
+import { PxeLabRun } from './support/pxe-lab-run';
 import type { CacheSyncResult } from './support/pxe-site';
 import { attachPartition, buildSourceDisk, mountPartition, partitionTable, treeDifferences, treeDigest, type SourceDisk } from './support/test-disks';
 
@@ -40,14 +39,6 @@ const REQUIRED = ['qemu-system-x86_64', 'dnsmasq', 'mkntfs', 'ntfs-3g', 'sfdisk'
 const skipReason = await netnsUnavailableReason();
 if (skipReason) console.warn(`imaging: skipped — ${skipReason}`);
 
-async function commandMissing(): Promise<string | undefined> {
-  for (const command of REQUIRED) {
-    const found = await exec('bash', ['-c', `command -v ${command} || test -x /usr/sbin/${command} || test -x /sbin/${command}`]).then(() => true, () => false);
-    if (!found) return command;
-  }
-  return existsSync('/usr/lib/ipxe/qemu/pxe-virtio.rom') ? undefined : '/usr/lib/ipxe/qemu/pxe-virtio.rom';
-}
-
 /**
  * The body of an ACPI MSDM table (Microsoft's "Software Licensing Description Table"): QEMU
  * writes the 36-byte header from -acpitable's sig/rev/oem fields and its checksum; this is
@@ -71,88 +62,39 @@ interface Task {
 }
 
 describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
+  const lab = new PxeLabRun('imaging');
+  const timings = lab.timings;
   let work: string;
-  let network: PxeNetwork | undefined;
   let site: PxeSite;
-  let dnsmasqLog: string;
   let entityId: string;
   let gpt: SourceDisk;
-  let keepArtifacts = false;
-  const timings: string[] = [];
-  const removeWork = () => {
-    if (work) rmSync(work, { recursive: true, force: true });
-  };
 
-  beforeAll(async () => {
-    keepArtifacts = true;
+  beforeAll(() => lab.setUp(async () => {
     const started = Date.now();
-    if (await commandMissing()) {
-      await exec('bash', [join(REPO_ROOT, 'test/e2e/install-packages.sh')], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
-      const still = await commandMissing();
-      if (still) throw new Error(`${still} is still missing after test/e2e/install-packages.sh`);
-    }
+    await lab.installMissing(REQUIRED, ['/usr/lib/ipxe/qemu/pxe-virtio.rom']);
     const built = await exec('bash', [join(REPO_ROOT, 'edge/imaging-env/build.sh')], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
     const imagingDir = built.stdout.trim().split('\n').at(-1)!;
     timings.push(`setup: imaging environment ${Date.now() - started} ms`);
 
-    work = await mkdtemp(join(tmpdir(), 'marrow-imaging-e2e-'));
-    process.once('exit', removeWork);
+    work = await lab.makeWork('marrow-imaging-e2e-');
     gpt = await buildSourceDisk(join(work, 'reference.img'), { label: 'gpt', sizeMiB: 256, ntfsMiB: 160, dataMiB: 24, seed: 42 });
     timings.push(`setup: reference disk ${Date.now() - started} ms`);
-    network = await createPxeNetwork();
-    dnsmasqLog = (await startDnsmasq(network, work)).logFile;
-    site = await PxeSite.start(network, {
-      dataDir: join(work, 'marrow'),
-      address: SITE_ADDRESS,
-      httpPort: HTTP_PORT,
+    site = await lab.startSite({
       imagingDir,
-      ipxeDir: '/usr/lib/ipxe',
       // A hung job must end the VM well before the test gives up on it.
       kernelArgs: 'console=ttyS0 panic=-1 marrow.timeout=400',
       adminPassword: `imaging-e2e-${process.pid}-${Date.now()}`,
     });
     entityId = (await site.api<{ items: { id: string }[] }>('get', '/v1/entities')).items[0]!.id;
     timings.push(`setup: total ${Date.now() - started} ms`);
-    keepArtifacts = false;
-  });
+  }));
 
-  afterAll(async () => {
-    if (work && site) await writeFile(join(work, 'edge.log'), site.log()).catch(() => undefined);
-    await network?.lab.destroy();
-    if (work && keepArtifacts) {
-      const kept = join(REPO_ROOT, 'test-artifacts', 'imaging', new Date().toISOString().replace(/[:.]/g, '-'));
-      await mkdir(kept, { recursive: true });
-      await cp(work, kept, { recursive: true, filter: (source) => !/\.(img|fd)$/.test(source) && !source.split('/').includes('marrow') });
-      console.log(`imaging: logs of the failed run kept in ${kept}`);
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-    process.off('exit', removeWork);
-    if (timings.length) console.log(`imaging timings:\n  ${timings.join('\n  ')}`);
-  });
+  afterAll(() => lab.tearDown());
 
-  function watchFailures(): void {
-    onTestFailed(() => {
-      keepArtifacts = true;
-    });
-  }
-
-  async function diagnostics(run: VmRun | undefined, note = ''): Promise<string> {
-    return [
-      note,
-      run ? `VM: ${run.outcome} after ${run.durationMs} ms, QEMU exit ${run.exitCode}; serial log ${run.serialFile}` : '',
-      run?.qemuOutput.trim() ? `--- QEMU output\n${tail(run.qemuOutput, 20)}` : '',
-      run ? `--- serial console (tail)\n${tail(cleanSerial(run.serial), 60)}` : '',
-      `--- dnsmasq log (tail)\n${tail(await readText(dnsmasqLog), 10)}`,
-      `--- edge log (tail)\n${tail(site.log(), 40)}`,
-    ]
-      .filter(Boolean)
-      .join('\n');
-  }
+  const diagnostics = (run: VmRun | undefined, note = '') => lab.diagnostics(run, note, { serial: 60, dnsmasq: 10, edge: 40 });
 
   async function boot(name: string, mac: string, disk: string, qemuArgs: string[] = []): Promise<VmRun> {
-    const run = await bootVm({ network: network!, work, name, mac, firmware: 'bios', disk, qemuArgs, until: END, awaitPoweroff: true, timeoutMs: 420_000 });
-    timings.push(`${name}: VM ${run.durationMs} ms (${run.outcome})`);
-    return run;
+    return lab.bootVm({ name, mac, firmware: 'bios', disk, qemuArgs, until: END, awaitPoweroff: true, timeoutMs: 420_000 });
   }
 
   /** Polls an API resource until `done` says so (or a terminal failure shows). */
@@ -202,7 +144,7 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
   let referenceMachineId: string;
 
   it('1. backs up the reference machine (GPT: NTFS + ext4) from a backup request in the API', async () => {
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     referenceMachineId = (await registerMachine(MAC.reference, 'reference-pc')).id;
     const disk = join(work, 'vm-a.img');
@@ -220,7 +162,7 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
   });
 
   it('2. deploys the master to lab-042 with post-imaging scripts: same table, same files, its name and OEM key in unattend.xml', async () => {
-    watchFailures();
+    lab.watchFailures();
     expect(masterId).toBeTruthy();
     const started = Date.now();
     const machine = await registerMachine(MAC.lab042, 'lab-042');
@@ -278,7 +220,7 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
   });
 
   it('3. a master v2 with a few MB changed: a site holding v1 syncs only the new chunks', async () => {
-    watchFailures();
+    lab.watchFailures();
     expect(masterId).toBeTruthy();
     const started = Date.now();
     const v1 = await site.call<CacheSyncResult>({ cmd: 'freshCacheSync', masterId });
@@ -323,7 +265,7 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
   });
 
   it('4. an MBR disk goes through backup and deploy the same way', async () => {
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     const mbr = await buildSourceDisk(join(work, 'mbr-reference.img'), { label: 'dos', sizeMiB: 128, ntfsMiB: 80, dataMiB: 8, seed: 7 });
     const source = await registerMachine(MAC.mbrSource, 'mbr-reference');

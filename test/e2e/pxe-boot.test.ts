@@ -1,28 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsUnavailableReason } from './support/netns';
 import { REPO_ROOT } from './support/netns-node';
-import {
-  bootVm,
-  cleanSerial,
-  createPxeNetwork,
-  HTTP_PORT,
-  OVMF_CODE,
-  OVMF_VARS,
-  PxeSite,
-  readText,
-  SITE_ADDRESS,
-  startDnsmasq,
-  tail,
-  type Firmware,
-  type PxeNetwork,
-  type VmRun,
-} from './support/pxe-lab';
+import { cleanSerial, HTTP_PORT, OVMF_CODE, OVMF_VARS, SITE_ADDRESS, type Firmware, type PxeSite, type VmRun } from './support/pxe-lab';
+import { PxeLabRun } from './support/pxe-lab-run';
 import type { SyncResult } from './support/pxe-site';
 
 /**
@@ -61,54 +45,22 @@ const REQUIRED_FILES = ['/usr/lib/ipxe/qemu/pxe-virtio.rom', '/usr/lib/ipxe/snpo
 const skipReason = await netnsUnavailableReason();
 if (skipReason) console.warn(`pxe-boot: skipped — ${skipReason}`);
 
-async function commandMissing(): Promise<string | undefined> {
-  for (const command of REQUIRED) {
-    const found = await exec('bash', ['-c', `command -v ${command} || test -x /usr/sbin/${command}`]).then(
-      () => true,
-      () => false,
-    );
-    if (!found) return command;
-  }
-  return REQUIRED_FILES.find((file) => !existsSync(file));
-}
-
 describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG)${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
-  let work: string;
-  let network: PxeNetwork | undefined;
+  const lab = new PxeLabRun('pxe-boot');
+  const timings = lab.timings;
   let site: PxeSite;
-  let dnsmasqLog: string;
   let entityId: string;
-  let keepArtifacts = false;
-  const timings: string[] = [];
-  const removeWork = () => {
-    if (work) rmSync(work, { recursive: true, force: true });
-  };
 
-  beforeAll(async () => {
-    keepArtifacts = true; // until the lab is up: a failed setup keeps its logs too
+  beforeAll(() => lab.setUp(async () => {
     const started = Date.now();
-    const missing = await commandMissing();
-    if (missing) {
-      console.log(`pxe-boot: ${missing} is missing: running test/e2e/install-packages.sh`);
-      await exec('bash', [join(REPO_ROOT, 'test/e2e/install-packages.sh')], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
-      const still = await commandMissing();
-      if (still) throw new Error(`${still} is still missing after test/e2e/install-packages.sh`);
-    }
+    await lab.installMissing(REQUIRED, REQUIRED_FILES);
     const built = await exec('bash', [join(REPO_ROOT, 'test/e2e/support/pxe-build-test-env.sh')], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
     const imagingDir = built.stdout.trim().split('\n').at(-1)!;
     timings.push(`setup: test imaging environment ${Date.now() - started} ms`);
 
-    work = await mkdtemp(join(tmpdir(), 'marrow-pxe-'));
-    // The lab kills its processes and deletes its namespaces on exit; this removes our files.
-    process.once('exit', removeWork);
-    network = await createPxeNetwork();
-    dnsmasqLog = (await startDnsmasq(network, work)).logFile;
-    site = await PxeSite.start(network, {
-      dataDir: join(work, 'marrow'),
-      address: SITE_ADDRESS,
-      httpPort: HTTP_PORT,
+    await lab.makeWork('marrow-pxe-');
+    site = await lab.startSite({
       imagingDir,
-      ipxeDir: '/usr/lib/ipxe',
       kernelArgs: 'console=ttyS0 panic=-1',
       adminPassword: `pxe-e2e-${process.pid}-${Date.now()}`,
     });
@@ -118,48 +70,15 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
     const entities = await site.api<{ items: { id: string; name: string }[] }>('get', '/v1/entities');
     entityId = entities.items[0]!.id;
     timings.push(`setup: total ${Date.now() - started} ms`);
-    keepArtifacts = false;
-  });
+  }));
 
-  afterAll(async () => {
-    if (work && site) await writeFile(join(work, 'edge.log'), site.log()).catch(() => undefined);
-    await network?.lab.destroy();
-    if (work && keepArtifacts) {
-      const kept = join(REPO_ROOT, 'test-artifacts', 'pxe-boot', new Date().toISOString().replace(/[:.]/g, '-'));
-      await mkdir(kept, { recursive: true });
-      await cp(work, kept, { recursive: true, filter: (source) => !/\.(img|fd)$/.test(source) && !source.split('/').includes('marrow') });
-      console.log(`pxe-boot: logs of the failed run kept in ${kept}`);
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-    process.off('exit', removeWork);
-    if (timings.length) console.log(`pxe-boot timings:\n  ${timings.join('\n  ')}`);
-  });
-
-  function watchFailures(): void {
-    onTestFailed(() => {
-      keepArtifacts = true;
-    });
-  }
+  afterAll(() => lab.tearDown());
 
   const clean = cleanSerial;
-
-  async function diagnostics(run: VmRun | undefined, note = ''): Promise<string> {
-    return [
-      note,
-      run ? `VM: ${run.outcome} after ${run.durationMs} ms, QEMU exit ${run.exitCode}; serial log ${run.serialFile}` : '',
-      run?.qemuOutput.trim() ? `--- QEMU output\n${tail(run.qemuOutput, 20)}` : '',
-      run ? `--- serial console (tail)\n${tail(clean(run.serial), 40)}` : '',
-      `--- dnsmasq log (tail)\n${tail(await readText(dnsmasqLog), 30)}`,
-      `--- edge log (tail)\n${tail(site.log(), 30)}`,
-    ]
-      .filter(Boolean)
-      .join('\n');
-  }
+  const diagnostics = (run: VmRun | undefined, note = '') => lab.diagnostics(run, note);
 
   async function boot(name: string, mac: string, firmware: Firmware, until: RegExp, awaitPoweroff = true): Promise<VmRun> {
-    const run = await bootVm({ network: network!, work, name, mac, firmware, until, awaitPoweroff, timeoutMs: firmware === 'uefi' ? 150_000 : 120_000 });
-    timings.push(`${name}: VM ${run.durationMs} ms (${run.outcome})`);
-    return run;
+    return lab.bootVm({ name, mac, firmware, until, awaitPoweroff, timeoutMs: firmware === 'uefi' ? 150_000 : 120_000 });
   }
 
   async function expectMarker(run: VmRun, expected: string): Promise<void> {
@@ -187,7 +106,7 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
   }
 
   it('a. armed task: a deployment to lab-042 makes it PXE-boot straight into the imaging environment', async () => {
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     const machine = await registerMachine(MAC.armed, 'lab-042');
     const backup = await site.api<{ id: string }>('post', '/v1/backup-images', {
@@ -215,7 +134,7 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
   });
 
   it('b. default menu: a registered machine boots the entity\'s classic default (backup) after the timeout; an unknown one is offered registration', async () => {
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     await registerMachine(MAC.menu, 'lab-043');
     const services = await site.api<{ items: { id: string; kind: string; enabled: boolean }[] }>('get', `/v1/boot-services?entityId=${entityId}`);
@@ -243,7 +162,7 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
   it('d. UEFI: OVMF\'s own PXE gets snponly.efi from Marrow\'s TFTP, then iPXE boots the same menu over HTTP', async (context) => {
     // Checked here, not at collection: beforeAll may just have installed it.
     if (!existsSync(OVMF_CODE) || !existsSync(OVMF_VARS)) context.skip(`OVMF is not installed (${OVMF_CODE})`);
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     await registerMachine(MAC.efi, 'lab-044');
     await sync();
@@ -263,7 +182,7 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
   });
 
   it('c. control plane stopped: the edge serves the same menu from its stored snapshot', async () => {
-    watchFailures();
+    lab.watchFailures();
     const started = Date.now();
     const before = await bootScript(MAC.menu);
     await site.call({ cmd: 'stopControlPlane' });
