@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbePlan, ProbeReply } from './support/netns-dhcp-probe';
 import { jsonLines, nodeScript, REPO_ROOT } from './support/netns-node';
 import { createNetnsLab, type Link, type Namespace, type NetnsLab, netnsUnavailableReason } from './support/netns';
+import { DNSMASQ, spawnSiteDhcp, watchOutput, type ChildOutput } from './support/proxydhcp-lab';
 
 /**
  * Marrow's ProxyDHCP on a real (virtual) LAN next to the site's own DHCP server.
@@ -22,29 +22,11 @@ const SITE = '10.77.0.1';
 const EDGE = '10.77.0.2';
 const BOOT_URL = `http://${EDGE}:8080/boot.ipxe`;
 const BROADCAST = { address: '255.255.255.255', port: 67 };
-const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((path) => existsSync(path));
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
 
 const skipReason =
   (await netnsUnavailableReason()) ?? (DNSMASQ ? undefined : 'dnsmasq is not installed (run test/e2e/install-packages.sh)');
 if (skipReason) console.warn(`proxydhcp-netns: skipped — ${skipReason}`);
-
-/** Collects a child's stdout and stderr and waits for lines in them. */
-function watch(child: ChildProcess): { output: () => string; until: (test: (output: string) => boolean, ms: number) => Promise<void> } {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    output: () => output,
-    until: async (test, ms) => {
-      const deadline = Date.now() + ms;
-      while (!test(output)) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gave up waiting; output so far:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
 
 describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP server, in network namespaces${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let lab: NetnsLab;
@@ -52,7 +34,7 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
   let site: Namespace;
   let client: Namespace;
   let clientLink: Link;
-  let marrow: ReturnType<typeof watch>;
+  let marrow: ChildOutput;
 
   const marrowOptions = (interfaceAddress: string) => ({
     address: '0.0.0.0',
@@ -89,20 +71,12 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
     // An unconfigured PXE ROM still broadcasts on its link; a route lets a plain socket do so.
     await lab.run(client, 'ip', ['route', 'add', 'default', 'dev', clientLink.device]);
 
-    const dnsmasq = watch(
-      lab.spawn(site, DNSMASQ!, [
-        '--keep-in-foreground', '--conf-file=/dev/null', '--user=root', '--port=0', '--no-ping',
-        '--interface=eth0', '--bind-interfaces', '--dhcp-authoritative',
-        '--dhcp-range=10.77.0.100,10.77.0.150,255.255.255.0,1h',
-        `--dhcp-leasefile=${join(work, 'leases')}`, `--pid-file=${join(work, 'dnsmasq.pid')}`,
-        '--log-dhcp', '--log-facility=-',
-      ]),
-    );
-    await dnsmasq.until((output) => output.includes('DHCP, IP range'), 10_000);
+    const dnsmasq = spawnSiteDhcp(lab, site, work, '10.77.0.100,10.77.0.150,255.255.255.0,1h');
+    await dnsmasq.waitFor((output) => output.includes('DHCP, IP range'), 10_000);
 
     const [node, args] = nodeScript('netns-proxydhcp-server.ts', marrowOptions(EDGE));
-    marrow = watch(lab.spawn(edge, node, args, { cwd: REPO_ROOT }));
-    await marrow.until((output) => output.includes('"event":"ready"'), 20_000);
+    marrow = watchOutput(lab.spawn(edge, node, args, { cwd: REPO_ROOT }));
+    await marrow.waitFor((output) => output.includes('"event":"ready"'), 20_000);
   });
 
   afterAll(async () => {
@@ -180,7 +154,7 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
     expect(marrowLog('proxy DHCPOFFER sent')).toHaveLength(before);
 
     await udhcpc('PXEClient:Arch:00000:UNDI:002001', ['-x', '0x5d:0000']);
-    await marrow.until(() => marrowLog('proxy DHCPOFFER sent').length > before, 5000);
+    await marrow.waitFor(() => marrowLog('proxy DHCPOFFER sent').length > before, 5000);
     const offers = marrowLog('proxy DHCPOFFER sent').slice(before);
     expect(offers.length).toBeGreaterThanOrEqual(1);
     expect(offers[0]).toMatchObject({ mac, architecture: 0, file: 'undionly.kpxe' });
@@ -190,8 +164,8 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
 
   it("refuses to start where the site's DHCP server already holds port 67, and says what to do", async () => {
     const [node, args] = nodeScript('netns-proxydhcp-server.ts', marrowOptions(SITE));
-    const attempt = watch(lab.spawn(site, node, args, { cwd: REPO_ROOT }));
-    await attempt.until((output) => output.includes('"event":"error"'), 20_000);
+    const attempt = watchOutput(lab.spawn(site, node, args, { cwd: REPO_ROOT }));
+    await attempt.waitFor((output) => output.includes('"event":"error"'), 20_000);
     const [error] = jsonLines(attempt.output()).filter((line) => line.event === 'error');
     expect(error).toMatchObject({
       name: 'ProxyDhcpPortInUseError',

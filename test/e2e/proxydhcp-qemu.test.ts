@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, nodeScript, REPO_ROOT } from './support/netns-node';
 import { type Bridge, createNetnsLab, type Namespace, type NetnsLab, netnsUnavailableReason } from './support/netns';
+import { DNSMASQ, spawnSiteDhcp, watchOutput, type ChildOutput } from './support/proxydhcp-lab';
 
 /**
  * Real PXE firmware against Marrow's ProxyDHCP: a QEMU VM (TCG) PXE-boots on a bridge
@@ -24,7 +24,6 @@ const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 /** QEMU's default virtio-net ROM: iPXE (BIOS and UEFI images in one file). */
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
-const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((path) => existsSync(path));
 
 const missing = [QEMU, OVMF_CODE, OVMF_VARS, IPXE_ROM].find((path) => !existsSync(path));
 const skipReason =
@@ -33,30 +32,13 @@ const skipReason =
   (missing ? `${missing} is missing (run test/e2e/install-packages.sh)` : undefined);
 if (skipReason) console.warn(`proxydhcp-qemu: skipped — ${skipReason}`);
 
-function watch(child: ChildProcess): { output: () => string; until: (test: (output: string) => boolean, ms: number) => Promise<boolean> } {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    output: () => output,
-    until: async (test, ms) => {
-      const deadline = Date.now() + ms;
-      while (!test(output)) {
-        if (Date.now() > deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return true;
-    },
-  };
-}
-
 describe.skipIf(skipReason !== undefined)(`real PXE firmware accepts Marrow's proxy offers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let lab: NetnsLab;
   let work: string;
   let lan: Namespace;
   let bridge: Bridge;
-  let recorder: ReturnType<typeof watch>;
-  let marrow: ReturnType<typeof watch>;
+  let recorder: ChildOutput;
+  let marrow: ChildOutput;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'marrow-proxydhcp-qemu-'));
@@ -68,15 +50,7 @@ describe.skipIf(skipReason !== undefined)(`real PXE firmware accepts Marrow's pr
     await lab.attach(site, bridge, `${SITE}/24`);
     await lab.attach(edge, bridge, `${EDGE}/24`);
 
-    const dnsmasq = watch(
-      lab.spawn(site, DNSMASQ!, [
-        '--keep-in-foreground', '--conf-file=/dev/null', '--user=root', '--port=0', '--no-ping',
-        '--interface=eth0', '--bind-interfaces', '--dhcp-authoritative',
-        '--dhcp-range=10.77.2.100,10.77.2.150,255.255.255.0,1h',
-        `--dhcp-leasefile=${join(work, 'leases')}`, `--pid-file=${join(work, 'dnsmasq.pid')}`,
-        '--log-dhcp', '--log-facility=-',
-      ]),
-    );
+    const dnsmasq = spawnSiteDhcp(lab, site, work, '10.77.2.100,10.77.2.150,255.255.255.0,1h');
     expect(await dnsmasq.until((output) => output.includes('DHCP, IP range'), 10_000)).toBe(true);
 
     const [node, serverArgs] = nodeScript('netns-proxydhcp-server.ts', {
@@ -89,11 +63,11 @@ describe.skipIf(skipReason !== undefined)(`real PXE firmware accepts Marrow's pr
         bootFiles: { bios: 'undionly.kpxe', efiX64: 'snponly.efi' },
       },
     });
-    marrow = watch(lab.spawn(edge, node, serverArgs, { cwd: REPO_ROOT }));
+    marrow = watchOutput(lab.spawn(edge, node, serverArgs, { cwd: REPO_ROOT }));
     expect(await marrow.until((output) => output.includes('"event":"ready"'), 20_000)).toBe(true);
 
     const [, recorderArgs] = nodeScript('netns-boot-recorder.ts', { address: EDGE, tftpPort: 69, httpPort: 8080 });
-    recorder = watch(lab.spawn(edge, node, recorderArgs, { cwd: REPO_ROOT }));
+    recorder = watchOutput(lab.spawn(edge, node, recorderArgs, { cwd: REPO_ROOT }));
     expect(await recorder.until((output) => output.includes('"event":"ready"'), 20_000)).toBe(true);
   });
 
@@ -112,7 +86,7 @@ describe.skipIf(skipReason !== undefined)(`real PXE firmware accepts Marrow's pr
       '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`,
       ...machineArgs,
     ]);
-    const vmOutput = watch(vm);
+    const vmOutput = watchOutput(vm);
     const finished = await recorder.until((output) => done(jsonLines(output)), 150_000);
     vm.kill('SIGKILL');
     if (!finished) {
