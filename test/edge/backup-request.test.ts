@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
 import type { LocalHost } from '../../lambdas/src/local/local-host';
 import { listAll } from '../../lambdas/src/ports/catalogue-store';
-import { startLocalEdge } from '../../lambdas/src/local/local-edge';
-import { startTestStack, type AdminCall } from '../support/local-stack';
+import { fetchBootScript, sessionToken } from '../support/edge-boot';
+import { startTestSite, type AdminCall, type TestSite } from '../support/local-stack';
 import { waitFor } from '../support/free-port';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 
@@ -17,7 +13,7 @@ import { mixedDiskData } from '../../bench/support/mixed-disk-data';
  * environment in backup mode, the capture goes through the edge's HTTP endpoints, and the
  * request ends done with its backup image (or failed with the client's reason) in the API.
  */
-let dir: string;
+let site: TestSite;
 let host: LocalHost;
 let edge: RunningEdge;
 let admin: AdminCall;
@@ -25,7 +21,7 @@ let tenantId: string;
 let general: string;
 const disk = mixedDiskData(4 << 20);
 
-const bootScript = async (mac: string) => (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
+const bootScript = (mac: string) => fetchBootScript(edge.httpUrl, mac);
 const call = (token: string, method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) =>
   fetch(`${edge.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body !== undefined ? { body } : {}) });
 const json = { 'content-type': 'application/json' };
@@ -34,7 +30,7 @@ const json = { 'content-type': 'application/json' };
 async function armedBoot(mac: string): Promise<{ script: string; token: string }> {
   return waitFor(`the backup of ${mac} to be armed`, async () => {
     const script = await bootScript(mac);
-    const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
+    const token = sessionToken(script);
     // The menu offers "Back up this machine" too; an armed boot has no menu and says what it does.
     return script.includes('echo Marrow: backing up') && token ? { script, token } : undefined;
   }, 15_000);
@@ -48,24 +44,14 @@ async function requestState(id: string, until: (r: { state: string }) => boolean
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'marrow-backup-request-'));
-  ({ host, admin, tenantId } = await startTestStack(dir));
-  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
-    dataDir: join(dir, 'edge'),
-    http: { address: '127.0.0.1', port: 0 },
-    tftp: { enabled: false },
-    snapshotPollSeconds: 3600,
-  }));
+  site = await startTestSite('marrow-backup-request-');
+  ({ host, admin, tenantId, edge } = site);
   general = (await admin('get', '/v1/entities')).body.items[0].id;
   await edge.sync.syncNow();
   await waitFor('the edge to connect', async () => (edge.telemetry?.connected ? true : undefined), 15_000);
 });
 
-afterAll(async () => {
-  await edge?.close();
-  await host?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 describe('a backup requested in the API', () => {
   it('boots the machine straight into backup mode and ends done with the captured backup image', async () => {

@@ -11,6 +11,7 @@ import { loadIdentity, saveIdentity } from '../../edge/src/catalogue/credential-
 import { enrol } from '../../edge/src/catalogue/enrol';
 import { listAll } from '../../lambdas/src/ports/catalogue-store';
 import type { LocalHost } from '../../lambdas/src/local/local-host';
+import { fetchBootScript, sessionToken } from '../support/edge-boot';
 import { startTestStack, type AdminCall } from '../support/local-stack';
 import { waitFor } from '../support/free-port';
 
@@ -209,8 +210,7 @@ const call = (edge: EdgeProcess, token: string, method: string, path: string, bo
 /** A PXE boot of the machine: the session token of the script the edge renders, once it offers `mode`. */
 async function boot(edge: EdgeProcess, mode: string, masterId?: string): Promise<string> {
   return waitFor(`a boot offering ${mode}`, async () => {
-    const script = await (await fetch(`${edge.url}/boot.ipxe?mac=${MAC}&platform=pcbios`)).text();
-    const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
+    const token = sessionToken(await fetchBootScript(edge.url, MAC));
     if (!token) return undefined;
     const session = (await (await call(edge, token, 'GET', '/imaging/session')).json()) as { modes: string[]; masterIds: string[] };
     if (!session.modes.includes(mode) || (masterId && !session.masterIds.includes(masterId))) return undefined;

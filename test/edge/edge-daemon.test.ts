@@ -6,8 +6,10 @@ import { loadEdgeConfig, credentialFile, type EdgeConfig } from '../../edge/src/
 import { loadIdentity } from '../../edge/src/catalogue/credential-store';
 import { startEdge, type RunningEdge } from '../../edge/src/daemon';
 import { fetchTftp } from '../../edge/src/tftp';
-import { startLocalHost, type LocalHost } from '../../lambdas/src/local/local-host';
+import type { LocalHost } from '../../lambdas/src/local/local-host';
 import { startLocalEdge } from '../../lambdas/src/local/local-edge';
+import { fetchBootScript } from '../support/edge-boot';
+import { startTestStack, type AdminCall } from '../support/local-stack';
 
 /**
  * The edge against a real control plane on loopback: enrolment, the boot menu following the
@@ -17,35 +19,17 @@ let dir: string;
 let host: LocalHost | undefined;
 let edge: RunningEdge | undefined;
 let config: EdgeConfig;
-let token: string;
-let tenantId: string;
-
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${host!.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'x-marrow-tenant': tenantId, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: await response.json() };
-}
+/** The API as the admin. */
+let api: AdminCall;
 
 /** The script for a MAC, with this edge's own URL (a random port in tests) written as BASE. */
 const bootScript = async (mac: string) =>
-  (await (await fetch(`${edge!.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text()).replaceAll(edge!.httpUrl, 'BASE').replace(/marrow\.token=[A-Za-z0-9_-]+/g, 'marrow.token=TOKEN');
+  (await fetchBootScript(edge!.httpUrl, mac)).replaceAll(edge!.httpUrl, 'BASE').replace(/marrow\.token=[A-Za-z0-9_-]+/g, 'marrow.token=TOKEN');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'marrow-edge-'));
-  host = await startLocalHost({
-    dataDir: join(dir, 'host'),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    mqttWsPort: 0,
-    tableName: 'catalogue',
-    bucket: 'masters',
-    version: 'test',
-    adminPassword: 'a long test password',
-  });
+  const stack = await startTestStack(dir);
+  ({ host, admin: api } = stack);
   config = loadEdgeConfig(undefined, {}, {
     dataDir: join(dir, 'edge'),
     http: { address: '127.0.0.1', port: 0 },
@@ -53,13 +37,7 @@ beforeAll(async () => {
     ipxeDir: join(dir, 'no-ipxe-here'),
     snapshotPollSeconds: 3600,
   });
-  edge = await startLocalEdge(host.deps, host.apiUrl, config);
-  token = (await (await fetch(`${host.apiUrl}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'a long test password' }),
-  })).json()).token;
-  tenantId = host.firstStart!.tenantId;
+  edge = await startLocalEdge(stack.host.deps, stack.host.apiUrl, config);
 });
 
 afterAll(async () => {

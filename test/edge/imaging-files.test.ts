@@ -1,22 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_SCHEMA_VERSION, type Manifest } from '@marrow/shared';
-import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
 import { sh } from '../../edge/imaging-env/client/sh-harness';
 import type { LocalHost } from '../../lambdas/src/local/local-host';
-import { startLocalEdge } from '../../lambdas/src/local/local-edge';
-import { startTestStack, type AdminCall } from '../support/local-stack';
+import { bootSession } from '../support/edge-boot';
+import { promoteEmptyBackup, startTestSite, type AdminCall, type TestSite } from '../support/local-stack';
+import { mountedSystem } from '../support/post-imaging-client';
 
 /**
  * Post-imaging files through the edge, as the imaging client fetches them after a deploy:
  * the answer file of `CopySysprep corp` once per boot, the agent and the driver set streamed
  * from the archive byte for byte — and nothing the boot's script does not name.
  */
+let site: TestSite;
 let dir: string;
 let host: LocalHost;
 let edge: RunningEdge;
@@ -38,12 +37,7 @@ const UNATTEND = `<?xml version="1.0" encoding="utf-8"?>
 </unattend>
 `;
 
-async function bootToken(mac: string): Promise<string> {
-  const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
-  const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
-  if (!token) throw new Error(`no session token in:\n${script}`);
-  return token;
-}
+const bootToken = async (mac: string) => (await bootSession(edge.httpUrl, mac)).token;
 
 const get = (token: string, path: string) => fetch(`${edge.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -56,30 +50,13 @@ async function upload(method: string, path: string, fields: Record<string, strin
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'marrow-imaging-files-'));
-  let tenantId: string;
-  ({ host, admin, tenantId } = await startTestStack(dir));
-  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
-    dataDir: join(dir, 'edge'),
-    http: { address: '127.0.0.1', port: 0 },
-    tftp: { enabled: false },
-    snapshotPollSeconds: 3600,
-  }));
+  site = await startTestSite('marrow-imaging-files-');
+  ({ dir, host, admin, edge } = site);
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   const machine = (await admin('post', '/v1/machines', { entityId: general, mac: MAC, hostname: 'CORP-PC-01' })).body;
 
   // A master to deploy (an empty image is enough: the test is about what comes after it).
-  const manifest: Manifest = {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    tenantId,
-    createdAt: new Date().toISOString(),
-    machineId: machine.id,
-    disk: { label: 'gpt', sizeBytes: 1 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
-    partitions: [],
-  };
-  await host.deps.archive.put(tenantId, 'backups/fixture/manifest.json', JSON.stringify(manifest));
-  const backup = (await admin('post', '/v1/backup-images', { machineId: machine.id, state: 'ready', manifestKey: 'backups/fixture/manifest.json' })).body;
-  const master = (await admin('post', `/v1/backup-images/${backup.id}/promote`, { description: 'Windows 11' })).body;
+  const master = await promoteEmptyBackup(site, machine.id, 'fixture', { description: 'Windows 11' });
 
   // What the script fetches: answer file "corp" (and "unused", which no script names), agent "default", General's driver set.
   expect((await admin('post', '/v1/answer-files', { name: 'corp', content: UNATTEND })).status).toBe(201);
@@ -99,11 +76,7 @@ beforeAll(async () => {
   await edge.sync.syncNow();
 });
 
-afterAll(async () => {
-  await edge?.close();
-  await host?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 describe('post-imaging files served by the edge', () => {
   it('gives an armed deploy boot its answer file once; a second fetch with the same token is 410 Gone', async () => {
@@ -158,20 +131,15 @@ describe('post-imaging files served by the edge', () => {
 
   it('runs the real post-imaging client (CopySysprep, CopyRunAtOnce, CopyAgent, CopyDrivers) against it', async () => {
     const token = await bootToken(MAC);
-    const work = join(dir, 'client');
-    const system = join(work, 'system');
-    const state = join(work, 'state');
-    await mkdir(join(system, 'Windows', 'System32'), { recursive: true });
-    await mkdir(state, { recursive: true });
-    await writeFile(join(state, 'post.env'), `MARROW_SYSTEM='${system}'; export MARROW_SYSTEM\n`);
-    const env = { MARROW_SERVER: edge.httpUrl, MARROW_TOKEN: token, MARROW_STATE: state, MARROW_LOG: join(work, 'log') };
+    const { system, state, log } = await mountedSystem(join(dir, 'client'));
+    const env = { MARROW_SERVER: edge.httpUrl, MARROW_TOKEN: token, MARROW_STATE: state, MARROW_LOG: log };
     // The script's "CopyAgent absent" line fails (no such agent): run the lines before it, then CopyDrivers.
     const result = await sh(
       'for c in "CopySysprep.sh corp" CopyRunAtOnce.sh CopyAgent.sh CopyDrivers.sh; do . "$MARROW_STATE/post.env"; sh "$MARROW_HOME/post-imaging/"$c || exit 1; done',
       env,
     );
-    const log = await readFile(join(work, 'log'), 'utf8').catch(() => '');
-    expect(result.code, `${result.stderr}\n${log}`).toBe(0);
+    const logText = await readFile(log, 'utf8').catch(() => '');
+    expect(result.code, `${result.stderr}\n${logText}`).toBe(0);
     const unattend = await readFile(join(system, 'Windows', 'Panther', 'unattend.xml'), 'utf8');
     expect(unattend).toContain('<ComputerName>CORP-PC-01</ComputerName>');
     expect(unattend).toContain('<JoinDomain>corp.example</JoinDomain>');

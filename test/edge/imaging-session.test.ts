@@ -1,16 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chunkPath, type Manifest } from '@marrow/shared';
 import { ChunkEncoder } from '../../edge/src/imagecache/chunk-codec';
-import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
-import type { LocalHost } from '../../lambdas/src/local/local-host';
-import { startTestStack, type AdminCall } from '../support/local-stack';
-import { startLocalEdge } from '../../lambdas/src/local/local-edge';
+import { bootSession } from '../support/edge-boot';
+import { startTestSite, type AdminCall, type TestSite } from '../support/local-stack';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 
 /**
@@ -18,42 +15,26 @@ import { mixedDiskData } from '../../bench/support/mixed-disk-data';
  * a backup captured partition by partition becomes a ready backup image in the cloud; once
  * promoted to a master in the default startup menu, another boot deploys it back byte for byte.
  */
-let dir: string;
-let host: LocalHost;
+let site: TestSite;
 let edge: RunningEdge;
 let admin: AdminCall;
 const MAC = '52:54:00:66:00:01';
 const disk = mixedDiskData(12 << 20);
 
-async function bootToken(mac: string): Promise<string> {
-  const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
-  const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
-  if (!token) throw new Error(`no session token in:\n${script}`);
-  return token;
-}
+const bootToken = async (mac: string) => (await bootSession(edge.httpUrl, mac)).token;
 
 const call = (token: string, method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) =>
   fetch(`${edge.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body !== undefined ? { body } : {}) });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'marrow-imaging-'));
-  ({ host, admin } = await startTestStack(dir));
-  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
-    dataDir: join(dir, 'edge'),
-    http: { address: '127.0.0.1', port: 0 },
-    tftp: { enabled: false },
-    snapshotPollSeconds: 3600,
-  }));
+  site = await startTestSite('marrow-imaging-');
+  ({ admin, edge } = site);
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   await admin('post', '/v1/machines', { entityId: general, mac: MAC, hostname: 'ref-pc' });
   await edge.sync.syncNow();
 });
 
-afterAll(async () => {
-  await edge?.close();
-  await host?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 describe('imaging sessions on the edge', () => {
   let backupImageId: string;

@@ -1,7 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { uniqueChunks, type Manifest } from '@marrow/shared';
 import { ControlPlaneClient } from '../../edge/src/catalogue/control-plane-client';
 import { loadIdentity, type EdgeIdentity } from '../../edge/src/catalogue/credential-store';
 import { runImportMaster, type CommandIo } from '../../edge/src/cli/import-master-command';
-import { credentialFile, loadEdgeConfig } from '../../edge/src/config/edge-config';
+import { credentialFile } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
 import { ChunkStore } from '../../edge/src/imagecache/chunk-store';
 import { syncMaster } from '../../edge/src/imagecache/master-sync';
@@ -19,10 +18,9 @@ import { ImportAbortedError } from '../../edge/src/import/import-error';
 import { importMaster } from '../../edge/src/import/import-master';
 import { planRawImport } from '../../edge/src/import/import-plan';
 import { findProgram } from '../../edge/src/import/partition-table';
-import { startLocalEdge } from '../../lambdas/src/local/local-edge';
-import type { LocalHost } from '../../lambdas/src/local/local-host';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
-import { startTestStack, type AdminCall } from '../support/local-stack';
+import { bootSession } from '../support/edge-boot';
+import { startTestSite, type AdminCall, type TestSite } from '../support/local-stack';
 
 /**
  * `marrow-edge import-master` on an enrolled edge against the embedded control plane: a GPT
@@ -37,8 +35,8 @@ const partcloneExtfs = findProgram('partclone.extfs');
 const MAC = '52:54:00:77:00:01';
 const MiB = 1 << 20;
 
+let site: TestSite;
 let dir: string;
-let host: LocalHost;
 let edge: RunningEdge;
 let admin: AdminCall;
 let edgeDir: string;
@@ -103,12 +101,7 @@ async function importRaw(file: string, extra: string[] = [], io = capture(), sig
   return { ...result, io };
 }
 
-async function bootToken(mac: string): Promise<string> {
-  const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
-  const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
-  if (!token) throw new Error(`no session token in:\n${script}`);
-  return token;
-}
+const bootToken = async (mac: string) => (await bootSession(edge.httpUrl, mac)).token;
 
 /** Every partition of a master rebuilt from the archive alone, into an empty cache: proves each chunk was uploaded. */
 async function rebuildFromArchive(manifest: Manifest): Promise<Map<number, Buffer>> {
@@ -128,26 +121,15 @@ async function rebuildFromArchive(manifest: Manifest): Promise<Map<number, Buffe
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'marrow-import-'));
-  edgeDir = join(dir, 'edge');
-  ({ host, admin } = await startTestStack(dir));
-  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
-    dataDir: edgeDir,
-    http: { address: '127.0.0.1', port: 0 },
-    tftp: { enabled: false },
-    snapshotPollSeconds: 3600,
-  }));
+  site = await startTestSite('marrow-import-');
+  ({ dir, edgeDir, admin, edge } = site);
   identity = (await loadIdentity(credentialFile({ dataDir: edgeDir })))!;
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   machineId = (await admin('post', '/v1/machines', { entityId: general, mac: MAC, hostname: 'ref-pc' })).body.id;
   await edge.sync.syncNow();
 });
 
-afterAll(async () => {
-  await edge?.close();
-  await host?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 describe.skipIf(!sfdisk)('import-master from a raw disk image', () => {
   let disk: Disk;

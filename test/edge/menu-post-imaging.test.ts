@@ -1,14 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_SCHEMA_VERSION, type Manifest } from '@marrow/shared';
-import { loadEdgeConfig } from '../../edge/src/config/edge-config';
 import type { RunningEdge } from '../../edge/src/daemon';
 import { sh } from '../../edge/imaging-env/client/sh-harness';
-import type { LocalHost } from '../../lambdas/src/local/local-host';
-import { startLocalEdge } from '../../lambdas/src/local/local-edge';
-import { startTestStack, type AdminCall } from '../support/local-stack';
+import { bootSession } from '../support/edge-boot';
+import { promoteEmptyBackup, startTestSite, type AdminCall, type TestSite } from '../support/local-stack';
+import { mountedSystem } from '../support/post-imaging-client';
 
 /**
  * A deploy chosen from a machine's PXE boot menu (no deployment armed for it) runs the
@@ -16,8 +13,8 @@ import { startTestStack, type AdminCall } from '../support/local-stack';
  * ?master=ID, and the edge serves the files they name — the answer file once — while a
  * deployment's armed boot keeps its deployment's lines.
  */
+let site: TestSite;
 let dir: string;
-let host: LocalHost;
 let edge: RunningEdge;
 let admin: AdminCall;
 const MENU_MAC = '52:54:00:68:00:01';
@@ -38,43 +35,21 @@ const UNATTEND = (domain: string) => `<?xml version="1.0" encoding="utf-8"?>
 </unattend>
 `;
 
-async function boot(mac: string): Promise<{ script: string; token: string }> {
-  const script = await (await fetch(`${edge.httpUrl}/boot.ipxe?mac=${mac}&platform=pcbios`)).text();
-  const token = /marrow\.token=([A-Za-z0-9_-]+)/.exec(script)?.[1];
-  if (!token) throw new Error(`no session token in:\n${script}`);
-  return { script, token };
-}
+const boot = (mac: string) => bootSession(edge.httpUrl, mac);
 
 const get = (token: string, path: string) => fetch(`${edge.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
 const sessionOf = async (token: string, query = '') => (await get(token, `/imaging/session${query}`)).json();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'marrow-menu-post-imaging-'));
-  let tenantId: string;
-  ({ host, admin, tenantId } = await startTestStack(dir));
-  edge = await startLocalEdge(host.deps, host.apiUrl, loadEdgeConfig(undefined, {}, {
-    dataDir: join(dir, 'edge'),
-    http: { address: '127.0.0.1', port: 0 },
-    tftp: { enabled: false },
-    snapshotPollSeconds: 3600,
-  }));
+  site = await startTestSite('marrow-menu-post-imaging-');
+  ({ dir, admin, edge } = site);
   const general = (await admin('get', '/v1/entities')).body.items[0].id;
   const menuMachine = (await admin('post', '/v1/machines', { entityId: general, mac: MENU_MAC, hostname: 'MENU-PC-01' })).body;
   const armedMachine = (await admin('post', '/v1/machines', { entityId: general, mac: ARMED_MAC, hostname: 'ARMED-PC-01' })).body;
 
   // Two masters in the default startup menu, each with a script of its own (empty images: the test is about what comes after).
   const masterWith = async (n: number, lines: string[]) => {
-    const manifest: Manifest = {
-      schemaVersion: MANIFEST_SCHEMA_VERSION,
-      tenantId,
-      createdAt: new Date().toISOString(),
-      machineId: menuMachine.id,
-      disk: { label: 'gpt', sizeBytes: 1 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
-      partitions: [],
-    };
-    await host.deps.archive.put(tenantId, `backups/fixture-${n}/manifest.json`, JSON.stringify(manifest));
-    const backup = (await admin('post', '/v1/backup-images', { machineId: menuMachine.id, state: 'ready', manifestKey: `backups/fixture-${n}/manifest.json` })).body;
-    const master = (await admin('post', `/v1/backup-images/${backup.id}/promote`, { description: `Master ${n}`, inDefaultStartupMenu: true })).body;
+    const master = await promoteEmptyBackup(site, menuMachine.id, `fixture-${n}`, { description: `Master ${n}`, inDefaultStartupMenu: true });
     const script = (await admin('post', '/v1/post-imaging-scripts', { name: `Script ${n}`, lines })).body;
     const patched = await admin('PATCH', `/v1/masters/${master.id}`, { postImagingScriptIds: [script.id] });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
@@ -93,11 +68,7 @@ beforeAll(async () => {
   await edge.sync.syncNow();
 });
 
-afterAll(async () => {
-  await edge?.close();
-  await host?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 describe('post-imaging scripts of a deploy chosen from the boot menu', () => {
   it("gives the menu boot's session the chosen master's lines for ?master=ID", async () => {
@@ -150,12 +121,7 @@ describe('post-imaging scripts of a deploy chosen from the boot menu', () => {
 
   it('runs the real client: session_json and CopySysprep name the master of marrow.master', async () => {
     const { token } = await boot(MENU_MAC);
-    const work = join(dir, 'client');
-    const system = join(work, 'system');
-    const state = join(work, 'state');
-    await mkdir(join(system, 'Windows', 'System32'), { recursive: true });
-    await mkdir(state, { recursive: true });
-    await writeFile(join(state, 'post.env'), `MARROW_SYSTEM='${system}'; export MARROW_SYSTEM\n`);
+    const { system, state, log } = await mountedSystem(join(dir, 'client'));
     const result = await sh(
       `. "$MARROW_HOME/lib/common.sh"
        marrow_parse_cmdline "$CMDLINE" || exit 3
@@ -164,7 +130,7 @@ describe('post-imaging scripts of a deploy chosen from the boot menu', () => {
       {
         CMDLINE: `marrow.mode=deploy marrow.server=${edge.httpUrl} marrow.mac=${MENU_MAC} marrow.master=${otherMaster} marrow.token=${token}`,
         MARROW_STATE: state,
-        MARROW_LOG: join(work, 'log'),
+        MARROW_LOG: log,
       },
     );
     // The other master's script has no "CopySysprep corp": the session says so, and the edge refuses it.
@@ -176,9 +142,9 @@ describe('post-imaging scripts of a deploy chosen from the boot menu', () => {
       MARROW_TOKEN: token,
       MARROW_MASTER: otherMaster,
       MARROW_STATE: state,
-      MARROW_LOG: join(work, 'log'),
+      MARROW_LOG: log,
     });
-    expect(other.code, `${other.stderr}\n${await readFile(join(work, 'log'), 'utf8').catch(() => '')}`).toBe(0);
+    expect(other.code, `${other.stderr}\n${await readFile(log, 'utf8').catch(() => '')}`).toBe(0);
     const unattend = await readFile(join(system, 'Windows', 'Panther', 'unattend.xml'), 'utf8');
     expect(unattend).toContain('<ComputerName>MENU-PC-01</ComputerName>');
     expect(unattend).toContain('<JoinDomain>other.example</JoinDomain>');
