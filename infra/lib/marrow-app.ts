@@ -2,6 +2,7 @@ import { Tags, type App } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
 import { EdgeLinkStack } from './edge-link-stack';
+import { MaintenanceStack } from './maintenance-stack';
 import { PortalStack } from './portal-stack';
 
 export interface MarrowStacks {
@@ -9,6 +10,7 @@ export interface MarrowStacks {
   readonly edgeLink: EdgeLinkStack;
   readonly api: ApiStack;
   readonly portal: PortalStack;
+  readonly maintenance: MaintenanceStack;
 }
 
 /**
@@ -37,6 +39,11 @@ export function addMarrowStacks(app: App): MarrowStacks {
     // Tests point this at a fixture; `cdk synth` uses web/dist (or deploys a placeholder without it).
     portalDir: app.node.tryGetContext('marrow:portalDir') as string | undefined,
   });
+  const maintenance = new MaintenanceStack(app, 'MarrowMaintenance', {
+    description: 'Marrow: daily storage collection (masters bucket space no master or backup image uses)',
+    table: data.table,
+    mastersBucket: data.mastersBucket,
+  });
   Tags.of(app).add('project', 'marrow');
-  return { data, edgeLink, api, portal };
+  return { data, edgeLink, api, portal, maintenance };
 }

@@ -4,10 +4,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildMarrowApp } from './marrow-app';
 
-// The one test that runs esbuild for real (~5 s): both Lambda entries bundle offline, as ESM
+// The one test that runs esbuild for real (~5 s): every Lambda entry bundles offline, as ESM
 // with the require() banner and a source map, and the runtime's AWS SDK stays external.
 describe('Lambda bundling', () => {
-  const { app, api, edgeLink } = buildMarrowApp({ bundle: true });
+  const { app, api, edgeLink, maintenance } = buildMarrowApp({ bundle: true });
   // The assembly (a temp dir) holds ~3 MB of bundles; don't leave them behind per run.
   afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
 
@@ -23,7 +23,7 @@ describe('Lambda bundling', () => {
         code: readFileSync(path.join(dir, 'index.mjs'), 'utf8'),
         sources: (JSON.parse(readFileSync(path.join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources,
       }));
-    expect(bundles).toHaveLength(2);
+    expect(bundles).toHaveLength(3);
     const matching = bundles.filter((b) => b.sources.some((s) => s.includes(entry)));
     expect(matching).toHaveLength(1);
     return matching[0]!;
@@ -32,6 +32,7 @@ describe('Lambda bundling', () => {
   it.each([
     ['the API', 'lambdas/src/entry/lambda.ts', () => Template.fromStack(api)],
     ['the IoT topic rules', 'lambdas/src/entry/iot-rule.ts', () => Template.fromStack(edgeLink)],
+    ['the storage collection', 'lambdas/src/entry/storage-collection.ts', () => Template.fromStack(maintenance)],
   ])('bundles the entry of %s (%s) into an ESM index.mjs with a source map', (_what, entry, template) => {
     template().hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });
     const { code, sources } = bundleOf(entry);

@@ -97,6 +97,12 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::<SiteBucket978D4AEB.Arn>/*]',
         ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => `AwsSolutions-IAM5[Action::${a}]`),
       ].map((id) => `MarrowPortal/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/ServiceRole/DefaultPolicy ${id}`),
+      // The daily storage collection: pinned runtime, read/delete action families on the masters
+      // bucket, its objects and the table's indexes.
+      'MarrowMaintenance/StorageCollection AwsSolutions-L1',
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*'].map((a) => `MarrowMaintenance/StorageCollectionRole AwsSolutions-IAM5[Action::${a}]`),
+      expect.stringMatching(/^MarrowMaintenance\/StorageCollectionRole AwsSolutions-IAM5\[Resource::\{.*CatalogueTable.*\}\/index\/\*\]$/),
+      expect.stringMatching(/^MarrowMaintenance\/StorageCollectionRole AwsSolutions-IAM5\[Resource::\{.*MastersBucket.*\}\/\*\]$/),
     ];
     const actual = acks.map((a) => `${a.path} ${a.id}`);
     expect(actual).toHaveLength(expected.length);

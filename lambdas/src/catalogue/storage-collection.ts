@@ -35,7 +35,10 @@ interface Options {
   graceMs?: number;
 }
 
-export async function collectUnreferencedStorage(deps: AppDeps, tenantId: string, options: Options): Promise<StorageCollection> {
+/** What a collection needs: the catalogue, the archive and the time (the API's deps, or the scheduled function's). */
+export type StorageCollectionDeps = Pick<AppDeps, 'store' | 'archive' | 'clock'>;
+
+export async function collectUnreferencedStorage(deps: StorageCollectionDeps, tenantId: string, options: Options): Promise<StorageCollection> {
   const started = deps.clock();
   const graceMs = options.graceMs ?? STORAGE_GRACE_MS;
   const report: StorageCollection = {
@@ -94,7 +97,7 @@ export async function collectUnreferencedStorage(deps: AppDeps, tenantId: string
 }
 
 /** A capture that is running (not abandoned), or that began at or after `since`. */
-async function captureInProgress(deps: AppDeps, tenantId: string, since: Date): Promise<BackupImage | undefined> {
+async function captureInProgress(deps: StorageCollectionDeps, tenantId: string, since: Date): Promise<BackupImage | undefined> {
   const images = await listAll(deps.store, tenantId, 'backupImage');
   const now = deps.clock().getTime();
   return images.find(
@@ -108,7 +111,7 @@ async function captureInProgress(deps: AppDeps, tenantId: string, since: Date): 
  * readable: without it we cannot know what it uses, so the collection stops. A failed or
  * abandoned capture may never have uploaded one (then it names nothing).
  */
-async function readEveryManifest(deps: AppDeps, tenantId: string): Promise<Manifest[]> {
+async function readEveryManifest(deps: StorageCollectionDeps, tenantId: string): Promise<Manifest[]> {
   const [masters, images] = await Promise.all([listAll(deps.store, tenantId, 'master'), listAll(deps.store, tenantId, 'backupImage')]);
   const wanted: { key: string; owner: string; required: boolean }[] = [];
   for (const master of masters) {

@@ -29,6 +29,15 @@ export interface IotRuleConfig {
   dynamoDbEndpoint?: string;
 }
 
+/** The scheduled storage collection (catalogue reads, masters bucket list/get/delete). */
+export interface StorageCollectionConfig {
+  tableName: string;
+  mastersBucket: string;
+  region: string;
+  dynamoDbEndpoint?: string;
+  s3Endpoint?: string;
+}
+
 function reader(env: NodeJS.ProcessEnv) {
   return {
     required(name: string): string {
@@ -71,5 +80,16 @@ export function readIotRuleConfig(env: NodeJS.ProcessEnv): Readonly<IotRuleConfi
     tableName: required('MARROW_TABLE_NAME'),
     region: required('AWS_REGION'),
     ...optional('dynamoDbEndpoint', 'AWS_ENDPOINT_URL_DYNAMODB'),
+  });
+}
+
+export function readStorageCollectionConfig(env: NodeJS.ProcessEnv): Readonly<StorageCollectionConfig> {
+  const { required, optional } = reader(env);
+  return Object.freeze({
+    tableName: required('MARROW_TABLE_NAME'),
+    mastersBucket: required('MARROW_MASTERS_BUCKET'),
+    region: required('AWS_REGION'),
+    ...optional('dynamoDbEndpoint', 'AWS_ENDPOINT_URL_DYNAMODB'),
+    ...optional('s3Endpoint', 'AWS_ENDPOINT_URL_S3'),
   });
 }
