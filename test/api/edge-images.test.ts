@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkPath, deltaPath, type Manifest } from '@marrow/shared';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { buildWorld, type CatalogueWorld } from '../support/catalogue-world';
+import { testChunk, testManifest } from '../support/test-manifests';
 
 /** An edge registering a capture: chunks straight to S3 through presigned URLs, then the manifest, then "ready". */
 let harness: ApiHarness;
@@ -17,33 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
-const chunks = [randomBytes(3000), randomBytes(5000), Buffer.alloc(4000, 7)].map((data) => ({
-  data,
-  h: createHash('sha256').update(data).digest('hex'),
-}));
+const chunks = [randomBytes(3000), randomBytes(5000), Buffer.alloc(4000, 7)].map((data) => testChunk(data));
 
 function manifest(tenantId: string): Manifest {
-  return {
-    schemaVersion: 1,
-    tenantId,
-    createdAt: new Date().toISOString(),
-    machineId: world.machineId,
-    disk: { label: 'gpt', sizeBytes: 64 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
-    partitions: [
-      {
-        number: 1,
-        startSector: 2048,
-        sizeBytes: 60 << 20,
-        filesystem: 'ntfs',
-        tool: 'partclone.ntfs',
-        usedBytes: 12_000,
-        streamBytes: 12_000,
-        streamSha256: 'a'.repeat(64),
-        // The data stands in for compressed bytes here: the API checks presence, not content.
-        chunks: chunks.map((c) => ({ h: c.h, n: c.data.length, c: c.data.length })),
-      },
-    ],
-  };
+  return testManifest(tenantId, chunks, { machineId: world.machineId });
 }
 
 describe('capture registration by an edge', () => {

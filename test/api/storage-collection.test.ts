@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkPath, deltaPath, MANIFEST_SCHEMA_VERSION, type Manifest } from '@marrow/shared';
+import { chunkPath, deltaPath } from '@marrow/shared';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { buildWorld, type CatalogueWorld } from '../support/catalogue-world';
+import { testChunk, testManifest, type TestChunk } from '../support/test-manifests';
 
 /**
  * Storage collection: chunks (and deltas) no master version or backup image names any more
@@ -21,42 +22,16 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.close());
 
-function chunk(): { data: Buffer; h: string } {
-  const data = randomBytes(2000);
-  return { data, h: createHash('sha256').update(data).digest('hex') };
-}
-
-function manifestOf(tenantId: string, machineId: string, chunks: { h: string; data: Buffer }[], withDelta?: string): Manifest {
-  return {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    tenantId,
-    createdAt: new Date().toISOString(),
-    machineId,
-    disk: { label: 'gpt', sizeBytes: 64 << 20, sectorSize: 512, partitionTable: 'label: gpt\n' },
-    partitions: [
-      {
-        number: 1,
-        startSector: 2048,
-        sizeBytes: 60 << 20,
-        filesystem: 'ntfs',
-        tool: 'partclone.ntfs',
-        usedBytes: 2000 * chunks.length,
-        streamBytes: 2000 * chunks.length,
-        streamSha256: 'a'.repeat(64),
-        chunks: chunks.map((c) => ({ h: c.h, n: c.data.length, c: c.data.length, ...(c.h === withDelta ? { b: [chunks[0]!.h], d: 100 } : {}) })),
-      },
-    ],
-  };
-}
+const chunk = () => testChunk();
 
 /** A ready backup image of the world's machine, registered by its edge like a real capture. */
-async function capture(w: CatalogueWorld, chunks: { h: string; data: Buffer }[], withDelta?: string): Promise<string> {
+async function capture(w: CatalogueWorld, chunks: TestChunk[], withDelta?: string): Promise<string> {
   const asEdge = { token: w.edgeCredential };
   const begun = await harness.call('post', '/v1/edge/backup-images', { ...asEdge, body: { machineId: w.machineId, description: 'capture' } });
   expect(begun.status).toBe(201);
   for (const c of chunks) await harness.deps.archive.put(w.tenantId, chunkPath(c.h), c.data);
   if (withDelta) await harness.deps.archive.put(w.tenantId, deltaPath(withDelta), randomBytes(100));
-  await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify(manifestOf(w.tenantId, w.machineId, chunks, withDelta)) });
+  await fetch(begun.body.manifestUploadUrl, { method: 'PUT', body: JSON.stringify(testManifest(w.tenantId, chunks, { machineId: w.machineId, ...(withDelta ? { deltas: new Map([[withDelta, 100]]) } : {}) })) });
   const done = await harness.call('post', `/v1/edge/backup-images/${begun.body.backupImage.id}/complete`, asEdge);
   expect(done.status, JSON.stringify(done.body)).toBe(200);
   return begun.body.backupImage.id as string;
