@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { chunkPath, deltaPath } from '@marrow/shared';
+import { isArchived, later, newChunk, storeImage, storeOrphan } from './support/portal-archive';
 import { launchChromium, newPortalContext, screenshot } from './support/portal-browser';
 import { PortalDriver } from './support/portal-page';
 import { buildPortal, startPortalStack, storeHealthReport, type PortalStack } from './support/portal-stack';
@@ -432,6 +434,68 @@ describe('portal', () => {
     await ui.heading('Create deployment');
   });
 
+  step('checks the archive storage (capture running, unreadable manifest, recent chunks kept), then reclaims what nothing uses', async () => {
+    const reclaim = ui.page.getByTestId('reclaim-storage');
+    const check = async () => {
+      await ui.page.getByTestId('check-storage').click();
+      await ui.page.getByText('Checking the archive').waitFor({ state: 'detached' });
+    };
+    await ui.nav('Archive storage');
+    await ui.see('How archive space is freed');
+    await ui.see('Not checked yet');
+    expect(await reclaim.isDisabled()).toBe(true);
+    await ui.record('25a-archive-storage');
+
+    // While a backup image is being captured, nothing is collected.
+    const capturing = await stack.api<{ id: string }>('POST', '/v1/backup-images', { machineId: ids.machines['lab-043'], state: 'capturing' });
+    await check();
+    await ui.see(`Backup image ${capturing.id} is being captured: run the collection again once it has ended.`, ui.page.getByTestId('collection-skipped'));
+    expect(await reclaim.isDisabled()).toBe(true);
+    await ui.record('25b-archive-storage-capture-running');
+    await stack.api('DELETE', `/v1/backup-images/${capturing.id}`);
+
+    // The manifest this test's backup image (and the master promoted from it) registered is no real manifest: a 409.
+    await check();
+    await ui.see('The archive could not be checked');
+    await ui.see(/cannot be read: nothing was collected/);
+    await ui.record('25c-archive-storage-manifest-unreadable');
+
+    // Real manifests naming archived chunks, and an upload nothing names: kept while younger than 7 days.
+    const masters = await stack.api<{ items: { id: string; versions: { manifestKey: string | null }[] }[] }>('GET', `/v1/masters?entityId=${ids.lyon}`);
+    const masterManifest = masters.items.find((m) => m.id === ids.master)!.versions[0]!.manifestKey!;
+    const inUse = [newChunk(), newChunk()];
+    await storeImage(stack.host, stack.tenantId, ids.machines['lab-042']!, ['backups/e2e/manifest.json', masterManifest], inUse);
+    const orphan = newChunk();
+    await storeOrphan(stack.host, stack.tenantId, orphan, 50);
+    await check();
+    await ui.see('Nothing to reclaim');
+    await ui.see('(2.05 kB kept for now)');
+    expect(await reclaim.isDisabled()).toBe(true);
+    await ui.record('25d-archive-storage-recent-kept');
+
+    // A week later: the orphan chunk and its delta can go; one more upload is abandoned between the check and the reclaim.
+    const lateOrphan = newChunk(3000);
+    await later(stack.host, 8, async () => {
+      await check();
+      await ui.see('Archive check');
+      expect(await ui.page.getByTestId('reclaimable-size').innerText()).toBe('2.05 kB');
+      await ui.page.getByRole('button', { name: 'Reclaim 2.05 kB' }).waitFor();
+      await ui.record('25e-archive-storage-check');
+      await reclaim.click();
+      await ui.see('Delete 1 unused chunk and 1 unused delta (2.05 kB) from the archive? This cannot be undone.', ui.dialog());
+      await ui.record('25f-archive-storage-reclaim-confirmation');
+      await storeOrphan(stack.host, stack.tenantId, lateOrphan);
+      await ui.dialog().getByTestId('confirm-button').click();
+      await ui.see('Deleted 2 chunks and 1 delta (5.05 kB) from the archive');
+      await ui.see('This differs from the check, which found 1 chunk and 1 delta (2.05 kB)', ui.page.getByTestId('collection-deleted'));
+      expect(await reclaim.isDisabled()).toBe(true);
+      await ui.record('25g-archive-storage-reclaimed');
+    });
+    for (const key of [chunkPath(orphan.h), deltaPath(orphan.h), chunkPath(lateOrphan.h)]) expect(await isArchived(stack.host, stack.tenantId, key), key).toBe(false);
+    for (const c of inUse) expect(await isArchived(stack.host, stack.tenantId, chunkPath(c.h))).toBe(true);
+    expect(await isArchived(stack.host, stack.tenantId, deltaPath(inUse[1]!.h))).toBe(true);
+  });
+
   step('shows a read-only user no edit actions', async () => {
     await stack.api('POST', '/v1/users', { username: 'viewer', password: 'correct horse battery', role: 'read-only' });
     const viewerContext = await newPortalContext(browser);
@@ -461,6 +525,10 @@ describe('portal', () => {
     }
     await viewer.nav('Default startup menu');
     expect(await viewer.page.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await viewer.nav('Archive storage');
+    await viewer.see('Only administrators can reclaim archive storage');
+    expect(await viewer.page.getByRole('button', { name: /^(Check|Reclaim)/ }).count()).toBe(0);
+    await viewer.record('28-read-only-archive-storage');
     await viewerContext.close();
     Object.assign(ui.violations, viewer.violations);
   });

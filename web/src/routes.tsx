@@ -19,6 +19,7 @@ const ImagingServerStatusPage = lazy(() => import('./pages/imaging-server-status
 const FleetPage = lazy(() => import('./pages/fleet/fleet-page'));
 const MastersPage = lazy(() => import('./pages/masters/masters-page'));
 const BackupImagesPage = lazy(() => import('./pages/backup-images/backup-images-page'));
+const ArchiveStoragePage = lazy(() => import('./pages/archive-storage/archive-storage-page'));
 const MachinesPage = lazy(() => import('./pages/machines/machines-page'));
 const StartupServicesPage = lazy(() => import('./pages/startup-services/startup-services-page'));
 const StartupMenuPage = lazy(() => import('./pages/startup-menu/startup-menu-page'));
@@ -70,6 +71,7 @@ const routes: RouteObject[] = [
       page('fleet', FleetPage, { crumbs: [{ text: 'Fleet', href: '/fleet' }], contentType: 'table' }),
       page('masters', MastersPage, { crumbs: [{ text: 'Masters', href: '/masters' }], contentType: 'table' }),
       page('backup-images', BackupImagesPage, { crumbs: [{ text: 'Backup images', href: '/backup-images' }], contentType: 'table' }),
+      page('archive-storage', ArchiveStoragePage, { crumbs: [{ text: 'Archive storage', href: '/archive-storage' }] }),
       page('machines', MachinesPage, { crumbs: [{ text: 'Machines', href: '/machines' }], contentType: 'table' }),
       page('startup-services', StartupServicesPage, { crumbs: [{ text: 'Startup services', href: '/startup-services' }], contentType: 'table' }),
       page('default-startup-menu', StartupMenuPage, { crumbs: [{ text: 'Default startup menu', href: '/default-startup-menu' }] }),

@@ -15,6 +15,7 @@ import type {
   PostImagingScript,
   Role,
   StartupMenu,
+  StorageCollection,
   Tenant,
   User,
   answerFileCreateSchema,
@@ -35,6 +36,7 @@ import type {
   postImagingScriptCreateSchema,
   postImagingScriptUpdateSchema,
   startupMenuUpdateSchema,
+  storageCollectionRequestSchema,
   userCreateSchema,
 } from '@marrow/shared';
 import { ApiError, errorFromResponse, networkError } from './api-error';
@@ -247,6 +249,10 @@ export const api = {
     cancel: (deploymentId: string) => request<Deployment>('POST', `/v1/deployments/${id(deploymentId)}/cancel`),
     tasks: (deploymentId: string) =>
       request<{ items: DeploymentTask[] }>('GET', `/v1/deployments/${id(deploymentId)}/tasks`).then((r) => r.items),
+  },
+  storage: {
+    /** Archive space no master or backup image uses any more: reported on a dry run (the default), deleted otherwise. */
+    collect: (body: In<typeof storageCollectionRequestSchema>) => request<StorageCollection>('POST', '/v1/storage/collections', { body }),
   },
 };
 

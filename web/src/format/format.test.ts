@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etaSeconds, formatDuration, formatGB, formatMBps, formatRelative } from './format';
+import { etaSeconds, formatDuration, formatGB, formatMBps, formatRelative, formatSize } from './format';
 
 describe('format', () => {
   it('writes sizes in GB as the masters list always did', () => {
@@ -7,6 +7,15 @@ describe('format', () => {
     expect(formatGB(12_345_678_901, 'en-US')).toBe('12.3 GB');
     expect(formatGB(0, 'en-US')).toBe('0.0 GB');
     expect(formatGB(1_500_000_000, 'fr-FR')).toMatch(/^1,50\sGB$/);
+  });
+  it('writes any size in GB, MB, kB or bytes', () => {
+    expect(formatSize(1_234_567_890, 'en-US')).toBe('1.23 GB');
+    expect(formatSize(45_600_000_000, 'en-US')).toBe('45.6 GB');
+    expect(formatSize(999_000_000, 'en-US')).toBe('999.0 MB');
+    expect(formatSize(2_500_000, 'en-US')).toBe('2.50 MB');
+    expect(formatSize(2050, 'en-US')).toBe('2.05 kB');
+    expect(formatSize(1, 'en-US')).toBe('1 byte');
+    expect(formatSize(0, 'en-US')).toBe('0 bytes');
   });
   it('writes rates in MB/s', () => {
     expect(formatMBps(112_400_000, 'en-US')).toBe('112.4 MB/s');

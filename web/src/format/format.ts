@@ -1,15 +1,24 @@
 /**
  * How the portal writes sizes, dates, rates and durations: sizes in GB as the imaging
  * product always did (decimal, 10^9 bytes, like the "compressed size" column of masters),
- * dates and numbers in the user's locale.
+ * formatSize going down to MB, kB or bytes below 1 GB, dates and numbers in the user's locale.
  */
 const GB = 1e9;
 const MB = 1e6;
+const KB = 1e3;
 
 export function formatGB(bytes: number, locale?: string): string {
   const gb = bytes / GB;
   const digits = gb !== 0 && gb < 10 ? 2 : 1;
   return `${new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(gb)} GB`;
+}
+
+/** A size of any magnitude: GB from 1 GB up (as formatGB), then MB, kB or bytes. */
+export function formatSize(bytes: number, locale?: string): string {
+  if (bytes >= GB) return formatGB(bytes, locale);
+  const [value, unit] = bytes >= MB ? [bytes / MB, 'MB'] : bytes >= KB ? [bytes / KB, 'kB'] : [bytes, bytes === 1 ? 'byte' : 'bytes'];
+  const digits = unit.startsWith('byte') ? 0 : value < 10 ? 2 : 1;
+  return `${new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${unit}`;
 }
 
 export function formatMBps(bytesPerSecond: number, locale?: string): string {

@@ -12,6 +12,7 @@ const items: SideNavigationProps.Item[] = [
     items: [
       { type: 'link', text: 'Masters', href: '/masters' },
       { type: 'link', text: 'Backup images', href: '/backup-images' },
+      { type: 'link', text: 'Archive storage', href: '/archive-storage' },
     ],
   },
   { type: 'link', text: 'Machines', href: '/machines' },
