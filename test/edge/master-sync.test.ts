@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressedSize, deltaPath, uniqueChunks, type Manifest } from '@marrow/shared';
+import { chunkPath, compressedSize, deltaPath, uniqueChunks, type Manifest } from '@marrow/shared';
 import { ControlPlaneClient } from '../../edge/src/catalogue/control-plane-client';
 import { enrol } from '../../edge/src/catalogue/enrol';
 import { ChunkStore } from '../../edge/src/imagecache/chunk-store';
@@ -130,6 +130,25 @@ describe('masters between sites', () => {
     const resumed = await syncMaster(master1, site, controlPlane);
     expect(resumed.alreadyCached).toBe(kept);
     expect(resumed.downloaded).toBe(resumed.chunks - kept);
+  });
+
+  it('sends again a chunk the archive lost between its check and the registration (a storage collection)', async () => {
+    const capturing = await ChunkStore.open(join(dir, 'capture'), 1e10);
+    const again = await capture(capturing, v1); // every chunk is archived already
+    const victim = again.partitions[0]!.chunks[3]!.h;
+    // A collection deleting an unused copy of it after the edge was told "archived":
+    const racing = Object.create(controlPlane, {
+      beginBackup: {
+        value: async (machine: string, description: string) => {
+          await host.deps.archive.delete(tenantId, [chunkPath(victim)]);
+          return controlPlane.beginBackup(machine, description);
+        },
+      },
+    }) as ControlPlaneClient;
+    const uploaded = await uploadCapture(again, machineId, 'again', capturing, racing, fetch, {}, { deltas: false });
+    expect(uploaded.uploadedChunks).toBe(0);
+    expect(await host.deps.archive.head(tenantId, chunkPath(victim))).toBeDefined();
+    expect((await admin('get', `/v1/backup-images/${uploaded.backupImageId}`)).body.state).toBe('ready');
   });
 });
 

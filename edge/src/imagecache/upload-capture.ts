@@ -1,5 +1,5 @@
 import { uniqueChunks, type ChunkRef, type Manifest } from '@marrow/shared';
-import type { ControlPlaneClient } from '../catalogue/control-plane-client';
+import { ControlPlaneError, type ControlPlaneClient } from '../catalogue/control-plane-client';
 import { ChunkDecoder } from './chunk-codec';
 import { DecodedChunks, DELTA_WORTH_RATIO, planDeltaBases } from './chunk-delta';
 import { ChunkDeltaThread } from './chunk-delta-thread';
@@ -71,25 +71,11 @@ export async function uploadCapture(
     // A parent is an optimisation: without one (or without the route, on an older control plane) the capture uploads as before.
     const parent = options.deltas === false ? undefined : await controlPlane.latestBackup(machineId).catch(() => undefined);
     const urls = await controlPlane.chunkUploadUrls(chunks.map((c) => c.h));
-    const queue = [...urls];
     const sizes = new Map(chunks.map((c) => [c.h, c.c]));
-    progress.onPlanned?.(urls.size, queue.reduce((sum, [hash]) => sum + (sizes.get(hash) ?? 0), 0));
-    let failure: unknown;
-    const worker = async () => {
-      for (let next = queue.shift(); next && failure === undefined; next = queue.shift()) {
-        const [hash, url] = next;
-        const body = await store.get(hash);
-        if (!body) throw new Error(`chunk ${hash} of this capture is no longer in the cache`);
-        await put(url, body, fetchImpl);
-        uploadedBytes += body.length;
-        progress.onChunkUploaded?.(body.length);
-      }
-    };
-    const deltas = parent ? new DeltaUpload(manifest, parent.manifest, store, controlPlane, fetchImpl, () => failure !== undefined) : undefined;
+    progress.onPlanned?.(urls.size, [...urls.keys()].reduce((sum, hash) => sum + (sizes.get(hash) ?? 0), 0));
+    const deltas = parent ? new DeltaUpload(manifest, parent.manifest, store, controlPlane, fetchImpl) : undefined;
     if (deltas) releases.push(store.pin(deltas.baseHashes()));
-    const settle = (work: Promise<void>) => work.catch((error: unknown) => void (failure ??= error));
-    await Promise.all([...Array.from({ length: Math.min(PARALLEL_UPLOADS, urls.size) }, () => settle(worker())), ...(deltas ? [settle(deltas.run())] : [])]);
-    if (failure !== undefined) throw failure;
+    uploadedBytes += await sendChunks(urls, store, fetchImpl, progress, deltas);
 
     const registered: Manifest = parent
       ? {
@@ -101,7 +87,15 @@ export async function uploadCapture(
     progress.onRegistering?.();
     const { backupImageId, manifestUploadUrl } = await controlPlane.beginBackup(machineId, description);
     await put(manifestUploadUrl, Buffer.from(JSON.stringify(registered)), fetchImpl);
-    await controlPlane.completeBackup(backupImageId);
+    try {
+      await controlPlane.completeBackup(backupImageId);
+    } catch (error) {
+      if (!(error instanceof ControlPlaneError && error.status === 409)) throw error;
+      // The archive had a chunk when we asked and lacks it now (a storage collection took an
+      // unused one meanwhile): send whatever it lacks at this moment, from the cache, once.
+      uploadedBytes += await sendChunks(await controlPlane.chunkUploadUrls(chunks.map((c) => c.h)), store, fetchImpl, progress);
+      await controlPlane.completeBackup(backupImageId);
+    }
     return {
       backupImageId,
       uploadedChunks: urls.size,
@@ -128,6 +122,8 @@ class DeltaUpload {
   uploaded = 0;
   uploadedBytes = 0;
   seconds = 0;
+  /** True once the chunk uploads beside it failed: no new delta is started. */
+  private stopped: () => boolean = () => false;
 
   constructor(
     private readonly manifest: Manifest,
@@ -135,13 +131,16 @@ class DeltaUpload {
     private readonly store: ChunkStore,
     private readonly controlPlane: ControlPlaneClient,
     private readonly fetchImpl: typeof fetch,
-    private readonly stopped: () => boolean,
   ) {
     for (const partition of manifest.partitions) {
       const before = parent.partitions.find((p) => p.number === partition.number);
       if (!before) continue;
       for (const [hash, bases] of planDeltaBases(partition.chunks, before.chunks)) if (!this.plan.has(hash)) this.plan.set(hash, bases);
     }
+  }
+
+  stopWhen(stopped: () => boolean): void {
+    this.stopped = stopped;
   }
 
   baseHashes(): string[] {
@@ -215,6 +214,32 @@ class DeltaUpload {
       this.made.set(hash, { b: held, d: delta.length });
     }
   }
+}
+
+/**
+ * Uploads the chunks `urls` names (PARALLEL_UPLOADS at a time), beside the deltas when given;
+ * the first failure stops new uploads and is thrown once those under way end. Resolves with
+ * the chunk bytes sent.
+ */
+async function sendChunks(urls: Map<string, string>, store: ChunkStore, fetchImpl: typeof fetch, progress: UploadProgress, deltas?: DeltaUpload): Promise<number> {
+  const queue = [...urls];
+  let sent = 0;
+  let failure: unknown;
+  const worker = async () => {
+    for (let next = queue.shift(); next && failure === undefined; next = queue.shift()) {
+      const [hash, url] = next;
+      const body = await store.get(hash);
+      if (!body) throw new Error(`chunk ${hash} of this capture is no longer in the cache`);
+      await put(url, body, fetchImpl);
+      sent += body.length;
+      progress.onChunkUploaded?.(body.length);
+    }
+  };
+  const settle = (work: Promise<void>) => work.catch((error: unknown) => void (failure ??= error));
+  deltas?.stopWhen(() => failure !== undefined);
+  await Promise.all([...Array.from({ length: Math.min(PARALLEL_UPLOADS, urls.size) }, () => settle(worker())), ...(deltas ? [settle(deltas.run())] : [])]);
+  if (failure !== undefined) throw failure;
+  return sent;
 }
 
 async function put(url: string, body: Uint8Array, fetchImpl: typeof fetch): Promise<void> {

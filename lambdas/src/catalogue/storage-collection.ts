@@ -19,9 +19,11 @@ import { mapLimited } from './map-limited';
  *    than the grace period (an upload in flight is young);
  * 4. checks again that no capture began meanwhile, then deletes them (not on a dry run).
  *
- * A capture that begins after that check and counts on a chunk being deleted is refused at
- * registration (it checks that every chunk is archived) and can simply be run again; nothing
- * half-deleted is ever registered.
+ * An edge learns which chunks are archived before it registers a capture (the backup image
+ * exists only from registration on), so a collection may still take an unused chunk that an
+ * upload counts on. Registration then refuses (every chunk must be archived) and the edge
+ * sends what the archive lacks from its cache and registers again (edge upload-capture.ts):
+ * nothing half-deleted is ever registered.
  */
 
 /** Unreferenced objects younger than this are kept: a capture's or an import's uploads in flight. */
