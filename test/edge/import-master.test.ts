@@ -17,7 +17,7 @@ import { rebuildStream } from '../../edge/src/imagecache/rebuild-stream';
 import { ImportAbortedError } from '../../edge/src/import/import-error';
 import { importMaster } from '../../edge/src/import/import-master';
 import { planRawImport } from '../../edge/src/import/import-plan';
-import { findProgram } from '../../edge/src/import/partition-table';
+import { findProgram } from '../../edge/src/lifecycle/find-program';
 import { mixedDiskData } from '../../bench/support/mixed-disk-data';
 import { bootSession } from '../support/edge-boot';
 import { startTestSite, type AdminCall, type TestSite } from '../support/local-stack';

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { findProgram } from '../lifecycle/find-program';
 import { ImportError } from './import-error';
 
 /**
@@ -95,20 +94,6 @@ export function diskBytes(table: PartitionTable): number {
   const ends = table.partitions.map((p) => p.startSector + p.sectors);
   const sectors = table.label === 'gpt' && table.lastLba !== undefined ? table.lastLba + 34 : Math.max(...ends);
   return sectors * table.sectorSize;
-}
-
-/** A program in PATH, or in the sbin directories a non-root PATH lacks (sfdisk is in /usr/sbin). */
-export function findProgram(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...path.split(delimiter).filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin']) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 const run = promisify(execFile);
