@@ -8,6 +8,9 @@ import { SnapshotStore } from './catalogue/snapshot-store';
 import { SnapshotSync } from './catalogue/snapshot-sync';
 import { createBootApp } from './http/boot-app';
 import { createImagingApp } from './http/imaging-app';
+import { MulticastSenders } from './multicast/multicast-senders';
+import { siteInterface } from './multicast/site-interface';
+import { findProgram } from './lifecycle/find-program';
 import { ImagingSessions } from './tasks/imaging-sessions';
 import { startProxyDhcp, type ProxyDhcpServer } from './proxydhcp/server';
 import { createCompositeSource, createDirectorySource, createMappedFilesSource, startTftpServer, type TftpFileSource, type TftpServer } from './tftp';
@@ -57,6 +60,18 @@ const IPXE_FILES = ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'ipxe.pxe', 'und
  * Starts every boot service of this edge — HTTP boot, TFTP, ProxyDHCP when enabled — fed by
  * the catalogue snapshot it keeps in sync with the control plane.
  */
+/** udpcast sessions for multicast deployments, when udp-sender and a site interface are there (else they stream over HTTP). */
+function multicastSenders(config: EdgeConfig, log: EdgeLog): MulticastSenders | undefined {
+  const udpSender = findProgram('udp-sender');
+  const iface = siteInterface(config.multicast.interface, [config.proxyDhcp.serverAddress, config.http.address]);
+  if (!udpSender || !iface) {
+    log.info(`multicast deploys off (${!udpSender ? 'no udp-sender: install Debian\'s udpcast' : 'no site interface: set multicast.interface'}); multicast deployments stream over HTTP`);
+    return undefined;
+  }
+  log.info(`multicast deploys on ${iface} from UDP port ${config.multicast.portBase}`);
+  return new MulticastSenders({ ...config.multicast, interface: iface, command: [udpSender] }, (message) => log.info(message));
+}
+
 export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log: EdgeLog): Promise<RunningEdge> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = closeAll(closers);
@@ -74,6 +89,8 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     closers.push(() => decodePool.close());
     const sessions = new ImagingSessions();
     let telemetry: TelemetryAgent | undefined;
+    const multicast = multicastSenders(config, log);
+    if (multicast) closers.push(() => multicast.close());
 
     let baseUrl = '';
     const app = createBootApp({
@@ -87,7 +104,16 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
     });
     app.route(
       '/',
-      createImagingApp({ sessions, cache, decoder: decodePool, controlPlane, tenantId: identity.tenantId, telemetry: () => telemetry, onRegistered: () => sync.syncNow() }),
+      createImagingApp({
+        sessions,
+        cache,
+        decoder: decodePool,
+        controlPlane,
+        tenantId: identity.tenantId,
+        telemetry: () => telemetry,
+        onRegistered: () => sync.syncNow(),
+        ...(multicast ? { multicast } : {}),
+      }),
     );
     const http = await listen(app.fetch, config.http.address, config.http.port);
     closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));

@@ -91,6 +91,14 @@ describe('enrolment of an imaging server', () => {
     ]);
     expect(snapshot.entities[0]!.masters.map((m) => m.id)).toEqual([world.masterId]);
     expect(JSON.stringify(snapshot)).not.toContain(worldB.tenantId);
+    expect(snapshot.armedTasks[0]!.multicast).toBeUndefined(); // a unicast deployment
+
+    // A multicast deployment: its armed deploys say how many machines its udpcast sessions wait for.
+    const multicast = await harness.call('post', '/v1/deployments', { ...asAdmin(), body: { masterId: world.masterId, machineIds: [world.secondMachineId], mode: 'multicast' } });
+    expect(multicast.status, JSON.stringify(multicast.body)).toBe(201);
+    const armed = catalogueSnapshotSchema.parse((await snapshotWith(generalCredential)).body).armedTasks.find((t) => t.deploymentId === multicast.body.id);
+    expect(armed).toMatchObject({ kind: 'deploy', machineId: world.secondMachineId, multicast: { machines: 1 } });
+    await harness.call('post', `/v1/deployments/${multicast.body.id}/cancel`, asAdmin());
   });
 
   it('keeps edge credentials and user tokens apart, and cuts a revoked server off', async () => {

@@ -27,8 +27,9 @@ set -euo pipefail
 #   e2fsprogs -> mkfs.ext4 (the ext4 partition of the source disk, imaging.test.ts)
 #   partclone -> partclone.ntfs (import-master tests and benches)
 #   kmod      -> depmod    (edge/imaging-env/build.sh, imaging.test.ts)
-PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2 mosquitto ntfs-3g fdisk e2fsprogs partclone kmod"
-NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip mosquitto mkntfs ntfs-3g sfdisk mkfs.ext4 partclone.ntfs depmod"
+#   udpcast   -> udp-sender (multicast deploys: the edge's sender, multicast.test.ts, imaging.test.ts)
+PACKAGES="tftp-hpa atftp curl tftpd-hpa ipxe chromium qemu-system-x86 ipxe-qemu ovmf dnsmasq-base busybox-static cpio iproute2 mosquitto ntfs-3g fdisk e2fsprogs partclone kmod udpcast"
+NEEDED="tftp atftp curl in.tftpd /usr/lib/ipxe/undionly.kpxe chromium qemu-system-x86_64 /usr/lib/ipxe/qemu/pxe-virtio.rom /usr/share/OVMF/OVMF_CODE_4M.fd dnsmasq /bin/busybox cpio ip mosquitto mkntfs ntfs-3g sfdisk mkfs.ext4 partclone.ntfs depmod udp-sender"
 
 missing=0
 for need in $NEEDED; do

@@ -51,6 +51,18 @@ export const edgeConfigSchema = z.strictObject({
       kernelArgs: z.string().max(500).default('quiet'),
     })
     .prefault({}),
+  /** Multicast deploys (udpcast's udp-sender, Debian package udpcast, on the site network). */
+  multicast: z
+    .strictObject({
+      /** The site network's interface name (default: the one holding proxyDhcp.serverAddress, else the HTTP address). */
+      interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/).optional(),
+      /** First of the UDP port pairs the sessions use (portBase + 2k, portBase + 2k + 1). */
+      portBase: port.default(9000),
+      maxSessions: z.coerce.number().int().min(1).max(64).default(8),
+      /** Start a partition this long after its first machine joined, even if others have not. */
+      maxWaitSeconds: z.coerce.number().int().min(1).max(3600).default(120),
+    })
+    .prefault({}),
   snapshotPollSeconds: z.coerce.number().int().min(1).max(3600).default(30),
   /** Disk the master cache may use; least recently used chunks are evicted beyond it. */
   cacheQuotaBytes: z.coerce.number().int().positive().default(50 * 1024 ** 3),
@@ -85,6 +97,9 @@ const envKeys: Record<string, string[]> = {
   MARROW_EDGE_IPXE_DIR: ['ipxeDir'],
   MARROW_EDGE_IMAGING_DIR: ['imaging', 'dir'],
   MARROW_EDGE_IMAGING_KERNEL_ARGS: ['imaging', 'kernelArgs'],
+  MARROW_EDGE_MULTICAST_INTERFACE: ['multicast', 'interface'],
+  MARROW_EDGE_MULTICAST_PORT_BASE: ['multicast', 'portBase'],
+  MARROW_EDGE_MULTICAST_MAX_WAIT_SECONDS: ['multicast', 'maxWaitSeconds'],
   MARROW_EDGE_SNAPSHOT_POLL_SECONDS: ['snapshotPollSeconds'],
   MARROW_EDGE_CACHE_QUOTA_BYTES: ['cacheQuotaBytes'],
   MARROW_EDGE_HEALTH_INTERVAL_SECONDS: ['healthIntervalSeconds'],

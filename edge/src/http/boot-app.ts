@@ -104,9 +104,11 @@ function sessionFor(snapshot: CatalogueSnapshot, mac: string): Omit<ImagingSessi
       masterIds: task.masterId ? [task.masterId] : [],
       postImagingScript: task.postImagingScript ?? [],
       postImagingScripts: {},
+      // Every machine of the deployment is expected to join its sessions (udp-sender waits a bounded time for them).
+      multicast: task.multicast && task.deploymentId ? { receivers: task.multicast.machines } : null,
     };
   }
-  if (!machine) return { ...base, modes: ['register'], deploymentId: null, masterIds: [], postImagingScript: [], postImagingScripts: {} };
+  if (!machine) return { ...base, modes: ['register'], deploymentId: null, masterIds: [], postImagingScript: [], postImagingScripts: {}, multicast: null };
   const entity = snapshot.entities.find((e) => e.id === machine.entityId) ?? snapshot.entities[0]!;
   const enabled = new Set(entity.bootServices.filter((s) => s.enabled).map((s) => s.kind));
   const modes: ImagingMode[] = ['register'];
@@ -116,5 +118,5 @@ function sessionFor(snapshot: CatalogueSnapshot, mac: string): Omit<ImagingSessi
   if (offered.length) modes.push('deploy');
   // Each master offered runs its own post-imaging scripts (the client names the one chosen).
   const postImagingScripts = Object.fromEntries(offered.map((m) => [m.id, m.postImagingScript ?? []]));
-  return { ...base, modes, deploymentId: null, masterIds: offered.map((m) => m.id), postImagingScript: [], postImagingScripts };
+  return { ...base, modes, deploymentId: null, masterIds: offered.map((m) => m.id), postImagingScript: [], postImagingScripts, multicast: null };
 }

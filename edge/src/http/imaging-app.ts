@@ -16,6 +16,7 @@ import type { ChunkStore } from '../imagecache/chunk-store';
 import { ingestStream } from '../imagecache/ingest-stream';
 import { rebuildStream } from '../imagecache/rebuild-stream';
 import { uploadCapture } from '../imagecache/upload-capture';
+import type { MulticastSenders } from '../multicast/multicast-senders';
 import { createImagingFilesApp } from './imaging-files';
 import { sendStream } from './send-stream';
 import { postImagingScriptOf, type ImagingMode, type ImagingSession, type ImagingSessions } from '../tasks/imaging-sessions';
@@ -31,6 +32,8 @@ export interface ImagingAppDeps {
   telemetry: () => TelemetryAgent | undefined;
   /** Called after a registration, so the next boot of that machine already sees it (a snapshot sync). */
   onRegistered?: () => Promise<void>;
+  /** udpcast sessions for multicast deployments; without it they stream over HTTP. */
+  multicast?: MulticastSenders;
 }
 
 const TOOLS = new Set<PartitionImage['tool']>(['partclone.ntfs', 'partclone.extfs', 'partclone.fat', 'partclone.btrfs', 'partclone.xfs', 'dd']);
@@ -76,6 +79,7 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       backupRequestId: s.backupRequestId,
       masterIds: s.masterIds,
       postImagingScript,
+      multicast: s.multicast !== null,
     });
   });
 
@@ -179,8 +183,8 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     return c.json(await deps.controlPlane.masterManifest(masterId));
   });
 
-  app.get('/imaging/deploy/partitions/:number', async (c) => {
-    const s = session(c, 'deploy');
+  /** The partition of the master this boot deploys (?master=ID), and its stream rebuilt from the cache. */
+  const deployPartition = async (c: Context, s: ImagingSession) => {
     const masterId = c.req.query('master') ?? s.masterIds[0];
     if (!masterId || !s.masterIds.includes(masterId)) throw new SessionError(403, 'this boot was not offered that master');
     const manifest = await deps.controlPlane.masterManifest(masterId);
@@ -192,6 +196,26 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
       if (!response.ok) throw new Error(`chunk ${ref.h}: the archive answered ${response.status}`);
       return Buffer.from(await response.arrayBuffer());
     };
+    return { masterId, partition, fetchMissing };
+  };
+
+  // A machine of a multicast deployment joins the partition's udpcast session (or is told to
+  // stream it over HTTP: no multicast here, or the transfer began before it came).
+  app.post('/imaging/deploy/partitions/:number/multicast', async (c) => {
+    const s = session(c, 'deploy');
+    const { masterId, partition, fetchMissing } = await deployPartition(c, s);
+    if (!s.multicast || !s.deploymentId) return c.json({ unicast: true, reason: 'this boot is not part of a multicast deployment' });
+    if (!deps.multicast) return c.json({ unicast: true, reason: 'this imaging server has no multicast interface' });
+    // Decoded on the event loop (no pool buffers to hand back): udpcast, not decoding, sets the pace.
+    const answer = deps.multicast.join({ deploymentId: s.deploymentId, masterId, partition: partition.number }, s.multicast.receivers, () =>
+      rebuildStream(partition.chunks, deps.cache, fetchMissing),
+    );
+    return c.json(answer);
+  });
+
+  app.get('/imaging/deploy/partitions/:number', async (c) => {
+    const s = session(c, 'deploy');
+    const { partition, fetchMissing } = await deployPartition(c, s);
     const stream = rebuildStream(partition.chunks, deps.cache, fetchMissing, deps.decoder ? { verifier: deps.decoder } : {});
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(partition.streamBytes), 'x-marrow-stream-sha256': partition.streamSha256 };
     const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;

@@ -12,6 +12,7 @@ const base: ImagingSession = {
   masterIds: ['ms_a', 'ms_b'],
   postImagingScript: [],
   postImagingScripts: { ms_a: ['MountSystem', 'CopySysprep corp'], ms_b: ['MountSystem', 'CopyAgent'] },
+  multicast: null,
   expiresAt: Number.MAX_SAFE_INTEGER,
 };
 const armed: ImagingSession = {

@@ -21,6 +21,8 @@ export interface ImagingSession {
    * from the snapshot), by master id. Empty for a boot armed by a task.
    */
   postImagingScripts: Record<string, string[]>;
+  /** An armed deploy of a multicast deployment: how many machines its udpcast sessions wait for. Null otherwise. */
+  multicast: { receivers: number } | null;
   expiresAt: number;
 }
 

@@ -146,6 +146,7 @@ async function armedTasksOf(
         masterId: deployment.masterId,
         wakeOnLan: deployment.wakeOnLan,
         postImagingScript: scriptLines,
+        ...(deployment.mode === 'multicast' ? { multicast: { machines: deployment.machineIds.length } } : {}),
       });
     }
   }

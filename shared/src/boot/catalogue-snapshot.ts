@@ -65,6 +65,11 @@ export const armedTaskSchema = z.object({
   postImagingScript: z.array(z.string()).optional(),
   /** A backup asked in the API (kind "backup"): the request its progress and result are reported to (since snapshot v1, optional). */
   backupRequestId: idSchema('backupRequest').optional(),
+  /**
+   * A deploy of a multicast deployment (since snapshot v1, optional): its machines receive each
+   * partition from one udpcast session, which waits for this many of them.
+   */
+  multicast: z.object({ machines: z.number().int().positive() }).optional(),
 });
 export type ArmedTask = z.infer<typeof armedTaskSchema>;
 

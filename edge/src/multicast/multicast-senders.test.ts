@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MulticastSenders } from './multicast-senders';
+
+/**
+ * The session bookkeeping around udp-sender, with a stand-in that behaves like it: records its
+ * arguments, waits for "receivers" (a file the test creates), says "Starting transfer" on
+ * stderr, and when told to finish copies stdin to a file. The real udpcast between namespaces: test/e2e/multicast.test.ts.
+ */
+let dir: string;
+let fake: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'marrow-multicast-'));
+  fake = join(dir, 'udp-sender');
+  await writeFile(
+    fake,
+    [
+      '#!/bin/sh',
+      'out="$FAKE_DIR/$$"',
+      'echo "$@" > "$out.args"',
+      'while [ ! -e "$FAKE_DIR/go" ]; do sleep 0.05; done',
+      'echo "Starting transfer: 00000009" >&2',
+      'while [ ! -e "$FAKE_DIR/finish" ]; do sleep 0.05; done',
+      'cat > "$out.data"',
+      'echo "Transfer complete." >&2',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function* pieces(data: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < data.length; at += 64 * 1024) yield data.subarray(at, at + 64 * 1024);
+}
+
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('MulticastSenders', () => {
+  it('starts one udp-sender per partition, shares it while it waits, then sends late machines over HTTP', async () => {
+    const work = await mkdtemp(join(dir, 'run-'));
+    process.env.FAKE_DIR = work;
+    const logs: string[] = [];
+    const senders = new MulticastSenders({ interface: 'br0', portBase: 9000, maxSessions: 4, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const key = { deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 };
+    expect(senders.join(key, 3, () => pieces(data))).toEqual({ portbase: 9000 });
+    expect(senders.join(key, 3, () => pieces(data))).toEqual({ portbase: 9000 });
+    expect(senders.join({ ...key, partition: 2 }, 3, () => pieces(data))).toEqual({ portbase: 9002 });
+    expect(senders.running).toBe(2);
+
+    await writeFile(join(work, 'go'), '');
+    await until(() => logs.some((l) => l.includes('dp_1/ms_1/1') && l.includes('transfer started')));
+    expect(senders.join(key, 3, () => pieces(data))).toEqual({ unicast: true, reason: 'the multicast transfer of this partition has already begun' });
+    await writeFile(join(work, 'finish'), '');
+    await until(() => senders.running === 0);
+
+    const files = await readdir(work);
+    const args = await Promise.all(files.filter((f) => f.endsWith('.args')).map((f) => readFile(join(work, f), 'utf8')));
+    expect(args.map((a) => a.trim()).sort()).toEqual([
+      '--nokbd --interface br0 --portbase 9000 --min-receivers 3 --max-wait 90',
+      '--nokbd --interface br0 --portbase 9002 --min-receivers 3 --max-wait 90',
+    ]);
+    const copies = files.filter((f) => f.endsWith('.data'));
+    expect(copies).toHaveLength(2);
+    for (const copy of copies) expect((await readFile(join(work, copy))).equals(data)).toBe(true);
+    // The port pair is free again for the next session.
+    expect(senders.join({ ...key, partition: 3 }, 1, () => pieces(data))).toEqual({ portbase: 9000 });
+    await senders.close();
+    expect(senders.running).toBe(0);
+  });
+
+  it('answers "unicast" when every port pair is taken, or after close()', async () => {
+    const work = await mkdtemp(join(dir, 'run-'));
+    process.env.FAKE_DIR = work;
+    const senders = new MulticastSenders({ interface: 'br0', portBase: 9100, maxSessions: 1, maxWaitSeconds: 90, command: ['sh', fake] });
+    const stream = () => pieces(Buffer.alloc(10));
+    expect(senders.join({ deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 }, 2, stream)).toEqual({ portbase: 9100 });
+    expect(senders.join({ deploymentId: 'dp_2', masterId: 'ms_1', partition: 1 }, 2, stream)).toMatchObject({ unicast: true, reason: '1 multicast sessions are already running' });
+    await senders.close(); // the waiting sender is stopped
+    expect(senders.running).toBe(0);
+    expect(senders.join({ deploymentId: 'dp_3', masterId: 'ms_1', partition: 1 }, 2, stream)).toMatchObject({ unicast: true, reason: 'the imaging server is stopping' });
+  });
+
+  it('stops the sender when the partition stream fails (the receivers time out and report)', async () => {
+    const work = await mkdtemp(join(dir, 'run-'));
+    process.env.FAKE_DIR = work;
+    await writeFile(join(work, 'go'), '');
+    await writeFile(join(work, 'finish'), '');
+    const logs: string[] = [];
+    const senders = new MulticastSenders({ interface: 'br0', portBase: 9200, maxSessions: 2, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(1000);
+      throw new Error('chunk 1234 is not in the cache and nothing can fetch it');
+    }
+    senders.join({ deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 }, 2, broken);
+    await until(() => senders.running === 0);
+    expect(logs.join('\n')).toContain('the stream of dp_1/ms_1/1 failed: chunk 1234 is not in the cache');
+    expect(existsSync(work)).toBe(true);
+  });
+});
