@@ -31,10 +31,17 @@ import { attachPartition, buildSourceDisk, mountPartition, partitionTable, treeD
  */
 const exec = promisify(execFile);
 
-const MAC = { reference: '52:54:00:78:00:01', lab042: '52:54:00:78:00:42', mbrSource: '52:54:00:78:00:11', mbrTarget: '52:54:00:78:00:12' };
+const MAC = {
+  reference: '52:54:00:78:00:01',
+  lab042: '52:54:00:78:00:42',
+  mbrSource: '52:54:00:78:00:11',
+  mbrTarget: '52:54:00:78:00:12',
+  multicastA: '52:54:00:78:00:21',
+  multicastB: '52:54:00:78:00:22',
+};
 const OEM_KEY = 'MRW42-TESTK-EYABC-DE123-45XYZ';
 const END = /MARROW-END (poweroff|reboot)|MARROW-FAILED[^\n]*/;
-const REQUIRED = ['qemu-system-x86_64', 'dnsmasq', 'mkntfs', 'ntfs-3g', 'sfdisk', 'mkfs.ext4', 'losetup', 'apt-get', 'dpkg-deb', 'depmod', 'cpio'];
+const REQUIRED = ['qemu-system-x86_64', 'dnsmasq', 'mkntfs', 'ntfs-3g', 'sfdisk', 'mkfs.ext4', 'losetup', 'apt-get', 'dpkg-deb', 'depmod', 'cpio', 'udp-sender'];
 
 const skipReason = await netnsUnavailableReason();
 if (skipReason) console.warn(`imaging: skipped — ${skipReason}`);
@@ -93,8 +100,8 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
 
   const diagnostics = (run: VmRun | undefined, note = '') => lab.diagnostics(run, note, { serial: 60, dnsmasq: 10, edge: 40 });
 
-  async function boot(name: string, mac: string, disk: string, qemuArgs: string[] = []): Promise<VmRun> {
-    return lab.bootVm({ name, mac, firmware: 'bios', disk, qemuArgs, until: END, awaitPoweroff: true, timeoutMs: 420_000 });
+  async function boot(name: string, mac: string, disk: string, qemuArgs: string[] = [], tap?: string): Promise<VmRun> {
+    return lab.bootVm({ name, mac, firmware: 'bios', disk, qemuArgs, until: END, awaitPoweroff: true, timeoutMs: 420_000, ...(tap ? { tap } : {}) });
   }
 
   /** Polls an API resource until `done` says so (or a terminal failure shows). */
@@ -264,15 +271,19 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
     timings.push(`3: scenario ${Date.now() - started} ms`);
   });
 
+  let mbr: SourceDisk;
+  let mbrMasterId: string;
+
   it('4. an MBR disk goes through backup and deploy the same way', async () => {
     lab.watchFailures();
     const started = Date.now();
-    const mbr = await buildSourceDisk(join(work, 'mbr-reference.img'), { label: 'dos', sizeMiB: 128, ntfsMiB: 80, dataMiB: 8, seed: 7 });
+    mbr = await buildSourceDisk(join(work, 'mbr-reference.img'), { label: 'dos', sizeMiB: 128, ntfsMiB: 80, dataMiB: 8, seed: 7 });
     const source = await registerMachine(MAC.mbrSource, 'mbr-reference');
     const sourceDisk = join(work, 'vm-c.img');
     await copyFile(mbr.path, sourceDisk);
     const backupImageId = await backUp('c-backup-mbr', source.id, MAC.mbrSource, sourceDisk);
     const master = await site.api<{ id: string }>('post', `/v1/backup-images/${backupImageId}/promote`, { description: 'MBR reference (e2e)' });
+    mbrMasterId = master.id;
     const target = await registerMachine(MAC.mbrTarget, 'mbr-target');
     const deployment = await site.api<{ id: string }>('post', '/v1/deployments', { masterId: master.id, machineIds: [target.id] });
     await site.call({ cmd: 'sync' });
@@ -293,6 +304,43 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
     }
     await expectSameExt4(mbr, disk);
     timings.push(`4: scenario ${Date.now() - started} ms`);
+  });
+
+  it('5. a multicast deployment: two machines boot at once and receive each partition from one udpcast session', async () => {
+    lab.watchFailures();
+    expect(mbrMasterId).toBeTruthy();
+    const started = Date.now();
+    const machines = [await registerMachine(MAC.multicastA, 'mc-a'), await registerMachine(MAC.multicastB, 'mc-b')];
+    const deployment = await site.api<{ id: string }>('post', '/v1/deployments', { masterId: mbrMasterId, machineIds: machines.map((m) => m.id), mode: 'multicast' });
+    await site.call({ cmd: 'sync' });
+    const disks = [join(work, 'vm-e.img'), join(work, 'vm-f.img')];
+    for (const disk of disks) {
+      await writeFile(disk, '');
+      await truncate(disk, mbr.sizeBytes);
+    }
+    await lab.addTap('tap1');
+    const runs = await Promise.all([boot('e-multicast', MAC.multicastA, disks[0]!), boot('f-multicast', MAC.multicastB, disks[1]!, [], 'tap1')]);
+    for (const run of runs) expect(cleanSerial(run.serial), await diagnostics(run, 'expected the multicast deploy to succeed')).toContain('MARROW-OK deploy');
+    const tasks = await poll<{ items: Task[] }>(`/v1/deployments/${deployment.id}/tasks`, (b) => b.items.every(finished));
+    expect(tasks.items.map((t) => t.state)).toEqual(['done', 'done']);
+    // Each partition went out once, by udpcast, to both machines.
+    const edgeLog = site.log();
+    for (const { number } of [mbr.ntfs, mbr.ext4]) {
+      expect(edgeLog, await diagnostics(runs[0], `expected partition ${number} to go out by multicast`)).toMatch(new RegExp(`${deployment.id}/${mbrMasterId}/${number} on port \\d+: transfer started`));
+    }
+    for (const run of runs) expect(cleanSerial(run.serial) + edgeLog).not.toContain('over HTTP (');
+    for (const disk of disks) {
+      expect(await partitionTable(disk)).toBe(await partitionTable(mbr.path));
+      const [a, b] = [await mountPartition(mbr.path, mbr.ntfs, 'ntfs', true), await mountPartition(disk, mbr.ntfs, 'ntfs', true)];
+      try {
+        expect(treeDifferences(await treeDigest(a.dir), await treeDigest(b.dir))).toEqual([]);
+      } finally {
+        await a.unmount();
+        await b.unmount();
+      }
+      await expectSameExt4(mbr, disk);
+    }
+    timings.push(`5: scenario ${Date.now() - started} ms`);
   });
 
   async function expectSameExt4(source: SourceDisk, disk: string): Promise<void> {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { onTestFailed } from 'vitest';
 import { REPO_ROOT } from './netns-node';
 import {
+  addTap,
   bootVm,
   cleanSerial,
   createPxeNetwork,
@@ -90,6 +91,11 @@ export class PxeLabRun {
       ...options,
     });
     return this.site;
+  }
+
+  /** One more tap device on the lab's bridge, for a second VM running at the same time. */
+  async addTap(name: string): Promise<void> {
+    await addTap(this.network!, name);
   }
 
   /** A VM on the lab's network, its files in the working directory; its time goes into the timings. */

@@ -51,9 +51,7 @@ export async function createPxeNetwork(): Promise<PxeNetwork> {
     const ip = (...args: string[]) => exec('ip', ['-n', site.name, ...args], { timeout: 10_000 });
     await ip('addr', 'add', `${SITE_ADDRESS}/24`, 'brd', '+', 'dev', bridge.device);
     await ip('addr', 'add', 'fd77::1/64', 'dev', bridge.device, 'nodad');
-    await ip('tuntap', 'add', 'dev', TAP, 'mode', 'tap');
-    await ip('link', 'set', TAP, 'master', bridge.device);
-    await ip('link', 'set', TAP, 'up');
+    await addTap({ site, bridge }, TAP);
     const dhcp = await lab.namespace('dhcp');
     const dhcpLink = await lab.attach(dhcp, bridge, `${DHCP_ADDRESS}/24`);
     await exec('ip', ['-n', dhcp.name, 'addr', 'add', 'fd77::2/64', 'dev', dhcpLink.device, 'nodad'], { timeout: 10_000 });
@@ -62,6 +60,14 @@ export async function createPxeNetwork(): Promise<PxeNetwork> {
     await lab.destroy();
     throw error;
   }
+}
+
+/** A tap device `name` on the site's bridge, for a VM (`bootVm`'s `tap`): tap0 exists from the start, more VMs at once need more. */
+export async function addTap(network: Pick<PxeNetwork, 'site' | 'bridge'>, name: string): Promise<void> {
+  const ip = (...args: string[]) => exec('ip', ['-n', network.site.name, ...args], { timeout: 10_000 });
+  await ip('tuntap', 'add', 'dev', name, 'mode', 'tap');
+  await ip('link', 'set', name, 'master', network.bridge.device);
+  await ip('link', 'set', name, 'up');
 }
 
 /** Waits until `test` holds, polling; throws with `describe()` after `ms`. */
@@ -251,6 +257,8 @@ export interface BootVmOptions {
   disk?: string;
   /** More QEMU arguments (e.g. `-acpitable` for an OEM licence table). */
   qemuArgs?: string[];
+  /** The tap device on the site's bridge (default tap0; one per VM running at the same time: addTap). */
+  tap?: string;
   /** Memory in MiB (default 512). */
   memoryMiB?: number;
 }
@@ -274,7 +282,7 @@ export async function bootVm(options: BootVmOptions): Promise<VmRun> {
   const common = [
     '-accel', 'tcg', '-m', String(options.memoryMiB ?? 512), '-smp', '1', ...(options.qemuArgs ?? []), '-nographic', '-no-reboot', '-monitor', 'none',
     '-serial', `file:${serialFile}`,
-    '-netdev', `tap,id=n0,ifname=${TAP},script=no,downscript=no`,
+    '-netdev', `tap,id=n0,ifname=${options.tap ?? TAP},script=no,downscript=no`,
   ];
   let args: string[];
   if (firmware === 'bios') {
