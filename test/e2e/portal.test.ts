@@ -338,8 +338,7 @@ describe('portal', () => {
     await ui.see('No deployments');
     await ui.page.getByRole('button', { name: 'Create deployment' }).first().click();
     await ui.heading('Create deployment');
-    await ui.see('Not available yet: the imaging servers do not send multicast so far.');
-    expect(await ui.page.getByRole('radio', { name: /Multicast/ }).isDisabled()).toBe(true);
+    await ui.see('so the site network carries the master once');
     await ui.page.getByTestId('create-deployment').click();
     await ui.see('Choose at least one machine.');
     await ui.choose(ui.page.getByRole('button', { name: /Master to deploy/ }), new RegExp(ids.masterLabel!));
@@ -347,12 +346,14 @@ describe('portal', () => {
     await ui.page.getByRole('checkbox', { name: 'Deploy to lab-043' }).click();
     await ui.see('Domain join');
     await ui.page.getByLabel('Description - optional').fill('Room 12 refresh');
+    await ui.page.getByRole('radio', { name: /Multicast/ }).check();
     await ui.record('19-create-deployment');
     await ui.page.getByTestId('create-deployment').click();
     await ui.flash('Deployment Room 12 refresh created for 2 machines.');
     await ui.heading('Deployments');
     const deployments = await stack.api<{ items: { id: string }[] }>('GET', `/v1/deployments?entityId=${ids.lyon}`);
     ids.deployment = deployments.items[0]!.id;
+    expect(await stack.api<{ mode: string }>('GET', `/v1/deployments/${ids.deployment}`)).toMatchObject({ mode: 'multicast' });
 
     // The imaging server reports progress: one machine restoring, the other failing.
     const task = (machine: string, body: unknown) => stack.api('PATCH', `/v1/deployments/${ids.deployment}/tasks/${ids.machines[machine]}`, body);

@@ -51,6 +51,7 @@ function DeploymentForm({ entity }: { entity: Entity }) {
   const [scriptIds, setScriptIds] = useState<string[] | null>(null); // null: the master's own scripts
   const [description, setDescription] = useState('');
   const [wakeOnLan, setWakeOnLan] = useState(true);
+  const [mode, setMode] = useState<'unicast' | 'multicast'>('unicast');
   const [when, setWhen] = useState<'now' | 'later'>('now');
   const [date, setDate] = useState('');
   const [time, setTime] = useState('');
@@ -65,7 +66,7 @@ function DeploymentForm({ entity }: { entity: Entity }) {
     postImagingScriptIds: chosenScripts,
     description,
     wakeOnLan,
-    mode: 'unicast' as const,
+    mode,
     scheduledAt: when === 'later' ? scheduledAtFrom(date, time) : null,
   };
 
@@ -153,15 +154,15 @@ function DeploymentForm({ entity }: { entity: Entity }) {
             </Checkbox>
             <FormField label="Transfer mode">
               <RadioGroup
-                value="unicast"
-                onChange={() => undefined}
+                value={mode}
+                onChange={({ detail }) => setMode(detail.value as 'unicast' | 'multicast')}
                 items={[
-                  { value: 'unicast', label: 'Unicast', description: 'Each machine receives its own stream.' },
+                  { value: 'unicast', label: 'Unicast', description: 'Each machine receives its own stream, whenever it starts.' },
                   {
                     value: 'multicast',
                     label: 'Multicast',
-                    description: 'One stream for every machine. Not available yet: the imaging servers do not send multicast so far.',
-                    disabled: true,
+                    description:
+                      'One stream per partition for every machine at once (udpcast), so the site network carries the master once. The imaging server waits up to two minutes for the machines to join; a machine that starts later receives its own stream.',
                   },
                 ]}
               />
