@@ -294,15 +294,7 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
     expect(cleanSerial(run.serial), await diagnostics(run, 'expected the deploy to succeed')).toContain('MARROW-OK deploy');
     const tasks = await poll<{ items: Task[] }>(`/v1/deployments/${deployment.id}/tasks`, (b) => b.items.every(finished));
     expect(tasks.items[0]).toMatchObject({ state: 'done' });
-    expect(await partitionTable(disk)).toBe(await partitionTable(mbr.path));
-    const [a, b] = [await mountPartition(mbr.path, mbr.ntfs, 'ntfs', true), await mountPartition(disk, mbr.ntfs, 'ntfs', true)];
-    try {
-      expect(treeDifferences(await treeDigest(a.dir), await treeDigest(b.dir))).toEqual([]);
-    } finally {
-      await a.unmount();
-      await b.unmount();
-    }
-    await expectSameExt4(mbr, disk);
+    await expectSameDisk(mbr, disk);
     timings.push(`4: scenario ${Date.now() - started} ms`);
   });
 
@@ -329,19 +321,22 @@ describe.skipIf(skipReason !== undefined)(`imaging on real VM disks (QEMU TCG)${
       expect(edgeLog, await diagnostics(runs[0], `expected partition ${number} to go out by multicast`)).toMatch(new RegExp(`${deployment.id}/${mbrMasterId}/${number} on port \\d+: transfer started`));
     }
     for (const run of runs) expect(cleanSerial(run.serial) + edgeLog).not.toContain('over HTTP (');
-    for (const disk of disks) {
-      expect(await partitionTable(disk)).toBe(await partitionTable(mbr.path));
-      const [a, b] = [await mountPartition(mbr.path, mbr.ntfs, 'ntfs', true), await mountPartition(disk, mbr.ntfs, 'ntfs', true)];
-      try {
-        expect(treeDifferences(await treeDigest(a.dir), await treeDigest(b.dir))).toEqual([]);
-      } finally {
-        await a.unmount();
-        await b.unmount();
-      }
-      await expectSameExt4(mbr, disk);
-    }
+    for (const disk of disks) await expectSameDisk(mbr, disk);
     timings.push(`5: scenario ${Date.now() - started} ms`);
   });
+
+  /** The deployed disk has the source's partition table, and the same files on NTFS and ext4. */
+  async function expectSameDisk(source: SourceDisk, disk: string): Promise<void> {
+    expect(await partitionTable(disk)).toBe(await partitionTable(source.path));
+    const [a, b] = [await mountPartition(source.path, source.ntfs, 'ntfs', true), await mountPartition(disk, source.ntfs, 'ntfs', true)];
+    try {
+      expect(treeDifferences(await treeDigest(a.dir), await treeDigest(b.dir))).toEqual([]);
+    } finally {
+      await a.unmount();
+      await b.unmount();
+    }
+    await expectSameExt4(source, disk);
+  }
 
   async function expectSameExt4(source: SourceDisk, disk: string): Promise<void> {
     const [a, b] = [await mountPartition(source.path, source.ext4, 'ext4', true), await mountPartition(disk, source.ext4, 'ext4', true)];
