@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fetchTftp } from '../../edge/src/tftp/index';
+import { findProgram } from '../../edge/src/lifecycle/find-program';
 
 /**
  * The two TFTP servers a TFTP benchmark compares, each in its own process on 127.0.0.1:
@@ -43,17 +44,8 @@ function processCpuMs(pid: number | undefined): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
-export function commandPath(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin']) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
+/** Full path of a command on PATH or in the sbin directories, or undefined. */
+export const commandPath = findProgram;
 
 /** Commands a TFTP bench needs that are missing (install them with test/e2e/install-packages.sh). */
 export function missingCommands(names: readonly string[]): string[] {

@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, createReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { findProgram } from '../../../edge/src/lifecycle/find-program';
 
 /**
  * Real TFTP clients (Debian tftp-hpa, atftp, curl) run against a server on 127.0.0.1, and
@@ -20,19 +21,7 @@ export const UNDIONLY = '/usr/lib/ipxe/undionly.kpxe';
 const exec = promisify(execFile);
 
 /** Full path of a command on PATH or in the sbin directories, or undefined. */
-export function commandPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
+export const commandPath = findProgram;
 
 export function missingPeers(): string[] {
   return PEER_COMMANDS.filter((name) => !commandPath(name));
