@@ -31,10 +31,12 @@ export class MaintenanceStack extends Stack {
     const logGroup = new logs.LogGroup(this, 'StorageCollectionLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     const role = new iam.Role(this, 'StorageCollectionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Marrow storage collection: reads the catalogue table; lists, reads and deletes in the masters bucket; its own log group',
+      description: 'Marrow storage collection: reads the catalogue table (deletes abandoned upload records); lists, reads and deletes in the masters bucket; its own log group',
     });
     logGroup.grantWrite(role);
     props.table.grantReadData(role);
+    // Abandoned uploads lose their record; nothing else of the catalogue is ever written.
+    props.table.grant(role, 'dynamodb:DeleteItem');
     props.mastersBucket.grantRead(role);
     props.mastersBucket.grantDelete(role);
     acknowledgeWildcardResources(

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkPath, deltaPath } from '@marrow/shared';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
@@ -139,6 +139,33 @@ describe('storage collection', () => {
     } finally {
       await harness.deps.archive.put(world.tenantId, key, saved!);
     }
+  });
+
+  it('deletes agent and driver-set uploads nobody completed, a day after their upload URL expired', async () => {
+    const bytes = Buffer.from('MZ not a real installer');
+    const started = await harness.call('post', '/v1/agents', {
+      token: harness.tenantA.adminToken,
+      body: { name: 'never-completed', fileName: 'agent.msi', sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+    });
+    expect(started.status).toBe(201);
+    expect((await fetch(started.body.uploadUrl, { method: 'PUT', body: bytes })).status).toBe(200);
+    const upload = () => harness.deps.store.get(world.tenantId, 'fileUpload', started.body.id);
+    const uploadOfB = await harness.deps.store.get(worldB.tenantId, 'fileUpload', worldB.uploadId);
+    expect(uploadOfB).toBeDefined();
+
+    // Its URL lapsed an hour after it was issued; a day later still, it is someone's upload in progress.
+    const tooEarly = await later(1, () => collect({ dryRun: false }));
+    expect(tooEarly.body.abandonedUploads).toEqual({ uploads: 0, bytes: 0, deleted: false });
+    expect(await upload()).toBeDefined();
+
+    const dry = await later(2, () => collect({}));
+    expect(dry.body.abandonedUploads).toEqual({ uploads: 1, bytes: bytes.length, deleted: false });
+    const run = await later(2, () => collect({ dryRun: false }));
+    expect(run.body.abandonedUploads).toEqual({ uploads: 1, bytes: bytes.length, deleted: true });
+    expect(await upload()).toBeUndefined();
+    expect(await archived(world.tenantId, started.body.objectKey)).toBe(false);
+    // Tenant B's abandoned upload is not tenant A's to collect.
+    expect(await harness.deps.store.get(worldB.tenantId, 'fileUpload', worldB.uploadId)).toEqual(uploadOfB);
   });
 
   it('is for those who may change the catalogue', async () => {

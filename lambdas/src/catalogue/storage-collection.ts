@@ -19,6 +19,10 @@ import { mapLimited } from './map-limited';
  *    than the grace period (an upload in flight is young);
  * 4. checks again that no capture began meanwhile, then deletes them (not on a dry run).
  *
+ * First of all, and whatever captures do, it deletes agent and driver-set uploads never
+ * completed a day after their upload URL expired (their bytes, if any arrived, then their
+ * record): nothing can complete them any more.
+ *
  * An edge learns which chunks are archived before it registers a capture (the backup image
  * exists only from registration on), so a collection may still take an unused chunk that an
  * upload counts on. Registration then refuses (every chunk must be archived) and the edge
@@ -28,6 +32,8 @@ import { mapLimited } from './map-limited';
 
 /** Unreferenced objects younger than this are kept: a capture's or an import's uploads in flight. */
 export const STORAGE_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
+/** An upload not completed this long after its URL expired is abandoned. */
+const ABANDONED_UPLOAD_AFTER_MS = 24 * 60 * 60 * 1000;
 /** A backup image still "capturing" after this long was abandoned (an edge registers within minutes of a capture's end). */
 const ABANDONED_CAPTURE_AFTER_MS = 24 * 60 * 60 * 1000;
 const MANIFEST_CONCURRENCY = 8;
@@ -53,7 +59,10 @@ export async function collectUnreferencedStorage(deps: StorageCollectionDeps, te
     unreferenced: { chunks: 0, deltas: 0, bytes: 0 },
     keptRecent: { objects: 0, bytes: 0 },
     deleted: { objects: 0, bytes: 0 },
+    abandonedUploads: { uploads: 0, bytes: 0, deleted: false },
   };
+  // Uploads have nothing to do with captures: they are collected even when chunks are not.
+  report.abandonedUploads = await collectAbandonedUploads(deps, tenantId, started, options.dryRun);
   const running = await captureInProgress(deps, tenantId, started);
   if (running) return { ...report, skipped: `backup image ${running.id} is being captured: run the collection again once it has ended` };
 
@@ -96,6 +105,18 @@ export async function collectUnreferencedStorage(deps: StorageCollectionDeps, te
     report.deleted = { objects: doomed.length, bytes: report.unreferenced.bytes };
   }
   return report;
+}
+
+/** Uploads nobody completed, a day after their URL expired: bytes first, then the record (an interrupted run is finished by the next). */
+async function collectAbandonedUploads(deps: StorageCollectionDeps, tenantId: string, now: Date, dryRun: boolean): Promise<StorageCollection['abandonedUploads']> {
+  const abandoned = (await listAll(deps.store, tenantId, 'fileUpload')).filter((upload) => Date.parse(upload.expiresAt) < now.getTime() - ABANDONED_UPLOAD_AFTER_MS);
+  let bytes = 0;
+  for (const upload of abandoned) bytes += (await deps.archive.head(tenantId, upload.objectKey))?.sizeBytes ?? 0;
+  if (!dryRun && abandoned.length > 0) {
+    await deps.archive.delete(tenantId, abandoned.map((upload) => upload.objectKey));
+    for (const upload of abandoned) await deps.store.delete(tenantId, 'fileUpload', upload.id);
+  }
+  return { uploads: abandoned.length, bytes, deleted: !dryRun && abandoned.length > 0 };
 }
 
 /** A capture that is running (not abandoned), or that began at or after `since`. */

@@ -22,5 +22,10 @@ export const storageCollectionSchema = z.object({
   /** Used by nothing but younger than the grace period (uploads in flight): kept. */
   keptRecent: z.object({ objects: count, bytes: count }),
   deleted: z.object({ objects: count, bytes: count }),
+  /**
+   * Agent and driver-set uploads never completed, a day after their upload URL expired: their
+   * bytes (if any arrived) and record are deleted too (not on a dry run). Since storage collection 1.1.
+   */
+  abandonedUploads: z.object({ uploads: count, bytes: count, deleted: z.boolean() }),
 });
 export type StorageCollection = z.infer<typeof storageCollectionSchema>;

@@ -39,6 +39,10 @@ export function CollectionReportView({ report }: { report: StorageCollection }) 
               { label: 'Unused chunks', value: formatNumber(unreferenced.chunks) },
               { label: 'Unused deltas', value: formatNumber(unreferenced.deltas) },
               { label: 'Size', value: <span data-testid="reclaimable-size">{formatSize(unreferenced.bytes)}</span> },
+              {
+                label: report.abandonedUploads.deleted ? 'Abandoned uploads deleted' : 'Abandoned uploads',
+                value: `${formatNumber(report.abandonedUploads.uploads)} (${formatSize(report.abandonedUploads.bytes)})`,
+              },
             ],
           },
           {

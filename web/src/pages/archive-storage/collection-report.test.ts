@@ -12,6 +12,7 @@ const report = (overrides: Partial<StorageCollection> = {}): StorageCollection =
   unreferenced: { chunks: 12, deltas: 0, bytes: 1_200_000_000 },
   keptRecent: { objects: 1, bytes: 2000 },
   deleted: { objects: 0, bytes: 0 },
+  abandonedUploads: { uploads: 0, bytes: 0, deleted: false },
   ...overrides,
 });
 
