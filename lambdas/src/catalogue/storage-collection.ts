@@ -49,6 +49,8 @@ export type StorageCollectionDeps = Pick<AppDeps, 'store' | 'archive' | 'clock'>
 export async function collectUnreferencedStorage(deps: StorageCollectionDeps, tenantId: string, options: Options): Promise<StorageCollection> {
   const started = deps.clock();
   const graceMs = options.graceMs ?? STORAGE_GRACE_MS;
+  // Uploads have nothing to do with captures: they are collected even when chunks are not.
+  const abandonedUploads = await collectAbandonedUploads(deps, tenantId, started, options.dryRun);
   const report: StorageCollection = {
     tenantId,
     dryRun: options.dryRun,
@@ -59,14 +61,13 @@ export async function collectUnreferencedStorage(deps: StorageCollectionDeps, te
     unreferenced: { chunks: 0, deltas: 0, bytes: 0 },
     keptRecent: { objects: 0, bytes: 0 },
     deleted: { objects: 0, bytes: 0 },
-    abandonedUploads: { uploads: 0, bytes: 0, deleted: false },
+    abandonedUploads,
   };
-  // Uploads have nothing to do with captures: they are collected even when chunks are not.
-  report.abandonedUploads = await collectAbandonedUploads(deps, tenantId, started, options.dryRun);
-  const running = await captureInProgress(deps, tenantId, started);
+  const images = await listAll(deps.store, tenantId, 'backupImage');
+  const running = captureAmong(images, started, deps.clock());
   if (running) return { ...report, skipped: `backup image ${running.id} is being captured: run the collection again once it has ended` };
 
-  const manifests = await readEveryManifest(deps, tenantId);
+  const manifests = await readEveryManifest(deps, tenantId, images);
   const chunks = new Set<string>();
   const deltas = new Set<string>();
   for (const manifest of manifests) {
@@ -98,7 +99,8 @@ export async function collectUnreferencedStorage(deps: StorageCollectionDeps, te
     }
   }
 
-  const begun = await captureInProgress(deps, tenantId, started);
+  // Read again: a capture may have begun while the archive was listed.
+  const begun = captureAmong(await listAll(deps.store, tenantId, 'backupImage'), started, deps.clock());
   if (begun) return { ...report, skipped: `backup image ${begun.id} began capturing during the collection: nothing was deleted; run it again once the capture has ended` };
   if (!options.dryRun && doomed.length > 0) {
     await deps.archive.delete(tenantId, doomed);
@@ -119,13 +121,11 @@ async function collectAbandonedUploads(deps: StorageCollectionDeps, tenantId: st
   return { uploads: abandoned.length, bytes, deleted: !dryRun && abandoned.length > 0 };
 }
 
-/** A capture that is running (not abandoned), or that began at or after `since`. */
-async function captureInProgress(deps: StorageCollectionDeps, tenantId: string, since: Date): Promise<BackupImage | undefined> {
-  const images = await listAll(deps.store, tenantId, 'backupImage');
-  const now = deps.clock().getTime();
+/** Among `images`, a capture that is running (not abandoned) at `now`, or that began at or after `since`. */
+function captureAmong(images: readonly BackupImage[], since: Date, now: Date): BackupImage | undefined {
   return images.find(
     (image) =>
-      (image.state === 'capturing' && now - Date.parse(image.updatedAt) < ABANDONED_CAPTURE_AFTER_MS) || Date.parse(image.createdAt) >= since.getTime(),
+      (image.state === 'capturing' && now.getTime() - Date.parse(image.updatedAt) < ABANDONED_CAPTURE_AFTER_MS) || Date.parse(image.createdAt) >= since.getTime(),
   );
 }
 
@@ -134,8 +134,8 @@ async function captureInProgress(deps: StorageCollectionDeps, tenantId: string, 
  * readable: without it we cannot know what it uses, so the collection stops. A failed or
  * abandoned capture may never have uploaded one (then it names nothing).
  */
-async function readEveryManifest(deps: StorageCollectionDeps, tenantId: string): Promise<Manifest[]> {
-  const [masters, images] = await Promise.all([listAll(deps.store, tenantId, 'master'), listAll(deps.store, tenantId, 'backupImage')]);
+async function readEveryManifest(deps: StorageCollectionDeps, tenantId: string, images: readonly BackupImage[]): Promise<Manifest[]> {
+  const masters = await listAll(deps.store, tenantId, 'master');
   const wanted: { key: string; owner: string; required: boolean }[] = [];
   for (const master of masters) {
     for (const version of master.versions) {
