@@ -203,9 +203,9 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
   // stream it over HTTP: no multicast here, or the transfer began before it came).
   app.post('/imaging/deploy/partitions/:number/multicast', async (c) => {
     const s = session(c, 'deploy');
-    const { masterId, partition, fetchMissing } = await deployPartition(c, s);
     if (!s.multicast || !s.deploymentId) return c.json({ unicast: true, reason: 'this boot is not part of a multicast deployment' });
-    if (!deps.multicast) return c.json({ unicast: true, reason: 'this imaging server has no multicast interface' });
+    if (!deps.multicast) return c.json({ unicast: true, reason: 'multicast is off on this imaging server (no udp-sender or no site interface: see its log)' });
+    const { masterId, partition, fetchMissing } = await deployPartition(c, s);
     // Decoded on the event loop (no pool buffers to hand back): udpcast, not decoding, sets the pace.
     const answer = deps.multicast.join({ deploymentId: s.deploymentId, masterId, partition: partition.number }, s.multicast.receivers, () =>
       rebuildStream(partition.chunks, deps.cache, fetchMissing),

@@ -36,7 +36,6 @@ export interface MulticastSessionKey {
 export type JoinAnswer = { portbase: number } | { unicast: true; reason: string };
 
 interface Session {
-  key: string;
   portbase: number;
   child: ChildProcess;
   started: boolean;
@@ -110,7 +109,7 @@ export class MulticastSenders {
       this.log(`multicast: cannot start udp-sender: ${(error as Error).message}`);
       return undefined;
     }
-    const session: Session = { key: id, portbase, child, started: false, done: once(child, 'close').then(() => undefined, () => undefined) };
+    const session: Session = { portbase, child, started: false, done: once(child, 'close').then(() => undefined, () => undefined) };
     this.sessions.set(id, session);
     let stderr = '';
     child.stderr!.setEncoding('utf8');
