@@ -22,10 +22,17 @@ export async function startDynaliteThread(options: DynaliteThreadOptions = {}): 
     workerData: { path: claim.path, port: options.port ?? 0, host, createTableMs: CREATE_TABLE_MS },
   });
   let closing: Promise<void> | undefined;
+  // A crash shows as 'error' and then 'exit': told once.
+  let crashed = false;
+  const crash = (error: Error) => {
+    if (crashed || closing !== undefined) return;
+    crashed = true;
+    options.onCrash?.(error);
+  };
   const exited = new Promise<number>((resolveExit) => worker.once('exit', resolveExit));
   void exited.then((code) => {
     claim.release();
-    if (closing === undefined) options.onCrash?.(new Error(`the embedded DynamoDB (dynalite) thread stopped unexpectedly (exit code ${code})`));
+    crash(new Error(`the embedded DynamoDB (dynalite) thread stopped unexpectedly (exit code ${code})`));
   });
 
   let port: number;
@@ -44,7 +51,7 @@ export async function startDynaliteThread(options: DynaliteThreadOptions = {}): 
     await closing;
     throw error;
   }
-  worker.on('error', (error) => options.onCrash?.(error));
+  worker.on('error', crash);
 
   const close = () => {
     closing ??= new Promise<void>((resolveClose, rejectClose) => {
