@@ -150,8 +150,10 @@ describe.skipIf(skipReason !== undefined)(`PXE boot with real firmware (QEMU TCG
 
     // Unknown MAC: the menu says so and offers registration. Its default is the local disk
     // (the classic default, "backup", is not offered to unknown machines), which on a blank
-    // disk ends nowhere useful: stop the VM once the menu is on the console.
-    const unknown = await boot('b-unknown-mac', MAC.unknown, 'bios', /this machine is not registered/, false);
+    // disk ends nowhere useful: stop the VM once the whole menu is on the console. iPXE draws the
+    // title and each item in turn, so wait for all three, not just the first one drawn.
+    const wholeMenu = /^(?=[\s\S]*this machine is not registered)(?=[\s\S]*Register this machine)(?=[\s\S]*Boot from local disk)/;
+    const unknown = await boot('b-unknown-mac', MAC.unknown, 'bios', wholeMenu, false);
     expect(unknown.outcome, await diagnostics(unknown, 'expected iPXE to show the "not registered" menu')).toBe('matched');
     expect(clean(unknown.serial), await diagnostics(unknown)).toContain('Register this machine');
     expect(clean(unknown.serial), await diagnostics(unknown)).toContain('Boot from local disk');
