@@ -108,4 +108,30 @@ describe('MulticastSenders', () => {
     expect(logs.join('\n')).toContain('the stream of dp_1/ms_1/1 failed: chunk 1234 is not in the cache');
     expect(existsSync(work)).toBe(true);
   });
+
+  it('feeds a slow udp-sender without piling listeners onto it (one wait per full pipe)', async () => {
+    // udp-sender reads at the pace of the slowest receiver, so most writes wait for 'drain'.
+    // A partition is thousands of pipe buffers long; Node warns past 10 listeners on one emitter.
+    const work = await mkdtemp(join(dir, 'run-'));
+    const slow = join(work, 'slow-udp-sender');
+    await writeFile(
+      slow,
+      ['#!/bin/sh', 'echo "Starting transfer: 00000009" >&2', `while [ "$(head -c 65536 | tee -a '${join(work, 'data')}' | wc -c)" -gt 0 ]; do sleep 0.005; done`].join('\n'),
+      { mode: 0o755 },
+    );
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const senders = new MulticastSenders({ interface: 'br0', portBase: 9300, maxSessions: 1, maxWaitSeconds: 90, command: ['sh', slow] });
+      const data = randomBytes(2 * 1024 * 1024);
+      expect(senders.join({ deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 }, 1, () => pieces(data))).toEqual({ portbase: 9300 });
+      await until(() => senders.running === 0, 20_000);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect((await readFile(join(work, 'data'))).equals(data)).toBe(true);
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -126,19 +126,21 @@ export class MulticastSenders {
       this.sessions.delete(id);
       if (code !== 0) this.log(`multicast: udp-sender for ${id} ended with ${signal ?? `exit ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     });
-    void this.feed(child, stream, id);
+    void this.feed(child, session.done, stream, id);
     this.log(`multicast: ${id} waiting for ${receivers} receiver(s) on ${this.settings.interface}, port ${portbase}`);
     return session;
   }
 
   /** Pipes the partition stream into udp-sender, minding backpressure; a failing stream ends the session. */
-  private async feed(child: ChildProcess, stream: () => AsyncIterable<Uint8Array>, id: string): Promise<void> {
+  private async feed(child: ChildProcess, closed: Promise<void>, stream: () => AsyncIterable<Uint8Array>, id: string): Promise<void> {
     const stdin = child.stdin!;
     stdin.on('error', () => undefined); // udp-sender gone: 'close' tells the rest
     try {
       for await (const piece of stream()) {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        if (!stdin.write(piece)) await Promise.race([once(stdin, 'drain'), once(child, 'close')]);
+        // The session's one 'close' promise, not a new once(child, 'close') per wait: a partition
+        // is thousands of full pipes, and each once() would leave a listener on the child.
+        if (!stdin.write(piece)) await Promise.race([once(stdin, 'drain'), closed]);
       }
       stdin.end();
     } catch (error) {
