@@ -3,7 +3,7 @@ import Container from '@cloudscape-design/components/container';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { EmptyState, ErrorState, PageLoading } from '../../components/page-states';
 import { formatSize } from '../../format/format';
-import { deletedSummary, differenceFromCheck, sentence } from './collection-report';
+import { deletedAnything, deletedSummary, differenceFromCheck, reclaimableOf, sentence } from './collection-report';
 import { CollectionReportView } from './collection-report-view';
 import type { CollectionOutcome } from './use-storage-collection';
 
@@ -42,7 +42,7 @@ export function CollectionOutcomeView({ outcome, checking, checkError, onCheck }
     }
     return (
       <SpaceBetween size="l">
-        {report.unreferenced.chunks + report.unreferenced.deltas === 0 && (
+        {reclaimableOf(report) === null && (
           <Alert type="success" header="Nothing to reclaim">
             {report.keptRecent.objects > 0
               ? `Every chunk is in use, or less than 7 days old (${formatSize(report.keptRecent.bytes)} kept for now).`
@@ -57,7 +57,7 @@ export function CollectionOutcomeView({ outcome, checking, checkError, onCheck }
   const difference = differenceFromCheck(check, run);
   return (
     <SpaceBetween size="l">
-      <Alert type={run.deleted.objects > 0 ? 'success' : 'info'} header={deletedSummary(run)}>
+      <Alert type={deletedAnything(run) ? 'success' : 'info'} header={deletedSummary(run)}>
         <span data-testid="collection-deleted">
           {run.skipped !== null ? sentence(run.skipped) : (difference ?? 'This is what the check found.')}
         </span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StorageCollection } from '@marrow/shared';
-import { chunksAndDeltas, deletedSummary, differenceFromCheck, reclaimableOf, reclaimQuestion, sentence } from './collection-report';
+import { chunksAndDeltas, deletedAnything, deletedSummary, differenceFromCheck, reclaimableOf, reclaimQuestion, sentence } from './collection-report';
 
 const report = (overrides: Partial<StorageCollection> = {}): StorageCollection => ({
   tenantId: 'tn_1',
@@ -28,7 +28,7 @@ describe('archive storage collection report', () => {
   });
 
   it('offers to reclaim only what a check found, not a skipped check or a real run', () => {
-    expect(reclaimableOf(report())).toEqual({ chunks: 12, deltas: 0, bytes: 1_200_000_000 });
+    expect(reclaimableOf(report())).toEqual({ chunks: 12, deltas: 0, uploads: 0, bytes: 1_200_000_000 });
     expect(reclaimableOf(report({ unreferenced: { chunks: 0, deltas: 0, bytes: 0 } }))).toBeNull();
     expect(reclaimableOf(report({ skipped: 'backup image bk_1 is being captured: run the collection again once it has ended' }))).toBeNull();
     expect(reclaimableOf(run(12, 0, 1_200_000_000))).toBeNull();
@@ -36,10 +36,10 @@ describe('archive storage collection report', () => {
   });
 
   it('asks before deleting, naming the amount', () => {
-    expect(reclaimQuestion({ chunks: 12, deltas: 0, bytes: 1_200_000_000 })).toMatch(
+    expect(reclaimQuestion({ chunks: 12, deltas: 0, uploads: 0, bytes: 1_200_000_000 })).toMatch(
       /^Delete 12 unused chunks \(1[.,]20 GB\) from the archive\? This cannot be undone\.$/,
     );
-    expect(reclaimQuestion({ chunks: 1, deltas: 1, bytes: 2050 })).toMatch(/^Delete 1 unused chunk and 1 unused delta \(2[.,]05 kB\)/);
+    expect(reclaimQuestion({ chunks: 1, deltas: 1, uploads: 0, bytes: 2050 })).toMatch(/^Delete 1 unused chunk and 1 unused delta \(2[.,]05 kB\)/);
   });
 
   it('says what a real run deleted, and when it differs from the check', () => {
@@ -50,6 +50,23 @@ describe('archive storage collection report', () => {
     expect(differenceFromCheck(report(), run(12, 0, 1_200_000_000))).toBeNull();
     expect(differenceFromCheck(report(), run(13, 1, 1_300_000_000))).toMatch(/^This differs from the check, which found 12 chunks \(1[.,]20 GB\)/);
     expect(differenceFromCheck(report(), run(0, 0, 0, 'a capture began'))).toBeNull();
+  });
+
+  it('counts abandoned uploads as reclaimable, alone or with chunks', () => {
+    const uploadsOnly = report({ unreferenced: { chunks: 0, deltas: 0, bytes: 0 }, abandonedUploads: { uploads: 2, bytes: 8_000_000, deleted: false } });
+    expect(reclaimableOf(uploadsOnly)).toEqual({ chunks: 0, deltas: 0, uploads: 2, bytes: 8_000_000 });
+    expect(reclaimQuestion(reclaimableOf(uploadsOnly)!)).toMatch(/^Delete 2 abandoned uploads \(8[.,]00 MB\) from the archive\?/);
+    const both = report({ abandonedUploads: { uploads: 1, bytes: 4_000_000, deleted: false } });
+    expect(reclaimQuestion(reclaimableOf(both)!)).toMatch(/^Delete 12 unused chunks and 1 abandoned upload \(1[.,]20 GB\)/);
+
+    const ranUploadsOnly = report({ dryRun: false, unreferenced: { chunks: 0, deltas: 0, bytes: 0 }, abandonedUploads: { uploads: 2, bytes: 8_000_000, deleted: true } });
+    expect(deletedSummary(ranUploadsOnly)).toMatch(/^Deleted 2 abandoned uploads \(8[.,]00 MB\) from the archive$/);
+    expect(deletedAnything(ranUploadsOnly)).toBe(true);
+    expect(differenceFromCheck(uploadsOnly, ranUploadsOnly)).toBeNull();
+    // A capture began: the chunks were kept, the abandoned uploads deleted all the same.
+    const skippedWithUploads = { ...ranUploadsOnly, skipped: 'backup image bk_1 began capturing during the collection' };
+    expect(deletedSummary(skippedWithUploads)).toMatch(/^Deleted 2 abandoned uploads/);
+    expect(deletedAnything(run(0, 0, 0))).toBe(false);
   });
 
   it('turns the API reasons into sentences', () => {

@@ -21,26 +21,51 @@ export function chunksAndDeltas(chunks: number, deltas: number, adjective = ''):
 export interface Reclaimable {
   chunks: number;
   deltas: number;
+  /** Uploads of chunks that never completed, a day past their URL's expiry. */
+  uploads: number;
   bytes: number;
+}
+
+/** "12 unused chunks and 2 abandoned uploads": what a run deletes, the parts that are not zero. */
+export function reclaimableParts({ chunks, deltas, uploads }: Omit<Reclaimable, 'bytes'>, adjective = 'unused'): string {
+  const objects = chunks + deltas > 0 || uploads === 0 ? chunksAndDeltas(chunks, deltas, adjective) : '';
+  const abandoned = uploads > 0 ? plural(uploads, 'abandoned upload') : '';
+  return [objects, abandoned].filter(Boolean).join(' and ');
 }
 
 /** What a check found that a real run would delete, or null when there is nothing (or it was skipped). */
 export function reclaimableOf(report: StorageCollection | null | undefined): Reclaimable | null {
   if (!report || !report.dryRun || report.skipped !== null) return null;
   const { chunks, deltas, bytes } = report.unreferenced;
-  return chunks + deltas > 0 ? { chunks, deltas, bytes } : null;
+  const { uploads, bytes: uploadBytes } = report.abandonedUploads;
+  return chunks + deltas + uploads > 0 ? { chunks, deltas, uploads, bytes: bytes + uploadBytes } : null;
 }
 
 /** The confirmation: "Delete 12 unused chunks (1.20 GB) from the archive? This cannot be undone." */
-export function reclaimQuestion({ chunks, deltas, bytes }: Reclaimable): string {
-  return `Delete ${chunksAndDeltas(chunks, deltas, 'unused')} (${formatSize(bytes)}) from the archive? This cannot be undone.`;
+export function reclaimQuestion(reclaimable: Reclaimable): string {
+  return `Delete ${reclaimableParts(reclaimable)} (${formatSize(reclaimable.bytes)}) from the archive? This cannot be undone.`;
+}
+
+/** What a real run deleted, uploads included (the collection deletes those even when it skips the chunks). */
+function deletedBy(run: StorageCollection): Reclaimable {
+  const uploads = run.abandonedUploads.deleted ? run.abandonedUploads : { uploads: 0, bytes: 0 };
+  const chunks = run.skipped === null && run.deleted.objects > 0 ? run.unreferenced : { chunks: 0, deltas: 0 };
+  return { chunks: chunks.chunks, deltas: chunks.deltas, uploads: uploads.uploads, bytes: (run.skipped === null ? run.deleted.bytes : 0) + uploads.bytes };
 }
 
 /** The header of the outcome of a real run. */
 export function deletedSummary(run: StorageCollection): string {
-  if (run.skipped !== null) return 'Nothing was deleted';
-  if (run.deleted.objects === 0) return 'Nothing was deleted: no chunk is unused any more';
-  return `Deleted ${chunksAndDeltas(run.unreferenced.chunks, run.unreferenced.deltas)} (${formatSize(run.deleted.bytes)}) from the archive`;
+  const deleted = deletedBy(run);
+  if (deleted.chunks + deleted.deltas + deleted.uploads === 0) {
+    return run.skipped !== null ? 'Nothing was deleted' : 'Nothing was deleted: no chunk is unused any more';
+  }
+  return `Deleted ${reclaimableParts(deleted, '')} (${formatSize(deleted.bytes)}) from the archive`;
+}
+
+/** Whether a real run deleted anything at all. */
+export function deletedAnything(run: StorageCollection): boolean {
+  const deleted = deletedBy(run);
+  return deleted.chunks + deleted.deltas + deleted.uploads > 0;
 }
 
 /**
@@ -49,11 +74,12 @@ export function deletedSummary(run: StorageCollection): string {
  */
 export function differenceFromCheck(check: StorageCollection, run: StorageCollection): string | null {
   if (run.skipped !== null) return null;
-  const announced = reclaimableOf(check) ?? { chunks: 0, deltas: 0, bytes: 0 };
-  const same = run.unreferenced.chunks === announced.chunks && run.unreferenced.deltas === announced.deltas && run.deleted.bytes === announced.bytes;
+  const announced = reclaimableOf(check) ?? { chunks: 0, deltas: 0, uploads: 0, bytes: 0 };
+  const deleted = deletedBy(run);
+  const same = deleted.chunks === announced.chunks && deleted.deltas === announced.deltas && deleted.uploads === announced.uploads && deleted.bytes === announced.bytes;
   if (same) return null;
   return (
-    `This differs from the check, which found ${chunksAndDeltas(announced.chunks, announced.deltas)} (${formatSize(announced.bytes)}): ` +
+    `This differs from the check, which found ${reclaimableParts(announced, '')} (${formatSize(announced.bytes)}): ` +
     'masters, backup images or uploads changed in between.'
   );
 }
