@@ -65,9 +65,9 @@ describe.skipIf(skipReason !== undefined)(`Multicast deploy stream with udpcast 
       for (let at = 0; at < data.length; at += 1024 * 1024) yield data.subarray(at, at + 1024 * 1024);
     }
     const key = { deploymentId: 'dp_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', masterId: 'ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', partition: 1 };
-    const first = senders.join(key, 2, stream);
+    const first = senders.join(key, 'mc_1', 2, stream);
     expect(first).toEqual({ portbase: 9000 });
-    const second = senders.join(key, 2, stream);
+    const second = senders.join(key, 'mc_2', 2, stream);
     expect(second).toEqual({ portbase: 9000 });
     const outs = [join(work, 'pc1.bin'), join(work, 'pc2.bin')];
     const receivers = [receive(machines[0]!, 9000, outs[0]!), receive(machines[1]!, 9000, outs[1]!)];
@@ -88,13 +88,13 @@ describe.skipIf(skipReason !== undefined)(`Multicast deploy stream with udpcast 
       for (let at = 0; at < data.length; at += 1024 * 1024) yield data.subarray(at, at + 1024 * 1024);
     }
     const key = { deploymentId: 'dp_01J9ZQ4T6W2R8X5Y7V3N1K0M9Q', masterId: 'ms_01J9ZQ4T6W2R8X5Y7V3N1K0M9P', partition: 2 };
-    expect(senders.join(key, 1, slow)).toEqual({ portbase: 9000 });
+    expect(senders.join(key, 'mc_3', 1, slow)).toEqual({ portbase: 9000 });
     const one = receive(machines[0]!, 9000, join(work, 'late-1.bin'));
     const deadline = Date.now() + 30_000;
     while (!logs.some((l) => l.includes(`${key.deploymentId}/${key.masterId}/2`) && l.includes('transfer started')) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(senders.join(key, 1, slow)).toEqual({ unicast: true, reason: 'the multicast transfer of this partition has already begun' });
+    expect(senders.join(key, 'mc_4', 1, slow)).toEqual({ unicast: true, reason: 'the multicast transfer of this partition has already begun' });
     expect(await one.done, logs.join('\n')).toBe(0);
     expect((await readFile(join(work, 'late-1.bin'))).equals(data)).toBe(true);
   }, 120_000);

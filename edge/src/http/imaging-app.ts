@@ -87,9 +87,11 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     const s = session(c);
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const telemetry = deps.telemetry();
-    if (s.deploymentId && s.machineId && telemetry) {
+    if (s.deploymentId) {
       const report = taskReportFrom(body, s.modes);
-      telemetry.recordEvent({ type: 'task-progress', deploymentId: s.deploymentId, machineId: s.machineId, ...report });
+      if (s.machineId && telemetry) telemetry.recordEvent({ type: 'task-progress', deploymentId: s.deploymentId, machineId: s.machineId, ...report });
+      // Its deployment's next multicast sessions do not wait for a machine that is over.
+      if (s.multicast && (report.state === 'failed' || report.state === 'done')) deps.multicast?.machineEnded(s.deploymentId, s.machineId ?? s.mac);
     }
     if (s.backupRequestId && s.machineId && telemetry) {
       const report = taskReportFrom(body, s.modes);
@@ -207,7 +209,7 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     if (!deps.multicast) return c.json({ unicast: true, reason: 'multicast is off on this imaging server (no udp-sender or no site interface: see its log)' });
     const { masterId, partition, fetchMissing } = await deployPartition(c, s);
     // Decoded on the event loop (no pool buffers to hand back): udpcast, not decoding, sets the pace.
-    const answer = deps.multicast.join({ deploymentId: s.deploymentId, masterId, partition: partition.number }, s.multicast.receivers, () =>
+    const answer = deps.multicast.join({ deploymentId: s.deploymentId, masterId, partition: partition.number }, s.machineId ?? s.mac, s.multicast.receivers, () =>
       rebuildStream(partition.chunks, deps.cache, fetchMissing),
     );
     return c.json(answer);

@@ -12,8 +12,13 @@ import { once } from 'node:events';
  *
  * udp-sender starts sending when every machine expected has joined, or `maxWaitSeconds` after
  * the first one did (udpcast's --min-receivers and --max-wait); it exits when the transfer
- * is over, and its session is forgotten.
+ * is over, and its session is forgotten. A machine whose task has ended (failed, or done over
+ * HTTP) is not expected by the sessions started after that: else every later partition would
+ * wait the whole `maxWaitSeconds` for it.
  */
+
+/** Deployments whose ended machines are remembered: the most recent ones (a site runs a few at once). */
+const ENDED_DEPLOYMENTS_KEPT = 64;
 
 export interface MulticastSettings {
   /** The site network's interface name, as udpcast wants it (e.g. "eth0"). */
@@ -44,6 +49,8 @@ interface Session {
 
 export class MulticastSenders {
   private readonly sessions = new Map<string, Session>();
+  /** Per deployment, the machines whose task ended: the next sessions do not wait for them. */
+  private readonly ended = new Map<string, Set<string>>();
   private closed = false;
 
   constructor(
@@ -52,18 +59,32 @@ export class MulticastSenders {
   ) {}
 
   /**
-   * Joins `key`'s session, starting it (with `stream` as its data) when there is none.
-   * `receivers` is how many machines the deployment expects.
+   * `machineId` joins `key`'s session, starting it (with `stream` as its data) when there is
+   * none. `receivers` is how many machines the deployment has; those whose task has ended are
+   * not waited for.
    */
-  join(key: MulticastSessionKey, receivers: number, stream: () => AsyncIterable<Uint8Array>): JoinAnswer {
+  join(key: MulticastSessionKey, machineId: string, receivers: number, stream: () => AsyncIterable<Uint8Array>): JoinAnswer {
+    // A machine that asks is not over, whatever it reported before (it booted again).
+    const ended = this.ended.get(key.deploymentId);
+    ended?.delete(machineId);
     const id = `${key.deploymentId}/${key.masterId}/${key.partition}`;
     const running = this.sessions.get(id);
     if (running) return running.started ? { unicast: true, reason: 'the multicast transfer of this partition has already begun' } : { portbase: running.portbase };
     if (this.closed) return { unicast: true, reason: 'the imaging server is stopping' };
     const portbase = this.freePortbase();
     if (portbase === undefined) return { unicast: true, reason: `${this.settings.maxSessions} multicast sessions are already running` };
-    const session = this.start(id, portbase, Math.max(1, receivers), stream);
+    const session = this.start(id, portbase, { expected: Math.max(1, receivers - (ended?.size ?? 0)), ended: ended?.size ?? 0 }, stream);
     return session ? { portbase } : { unicast: true, reason: 'udp-sender cannot be started on this imaging server' };
+  }
+
+  /** `machineId`'s task in `deploymentId` ended (failed, or done): the sessions started from now on do not wait for it. */
+  machineEnded(deploymentId: string, machineId: string): void {
+    let machines = this.ended.get(deploymentId);
+    if (!machines) {
+      this.ended.set(deploymentId, (machines = new Set()));
+      if (this.ended.size > ENDED_DEPLOYMENTS_KEPT) this.ended.delete(this.ended.keys().next().value!);
+    }
+    machines.add(machineId);
   }
 
   /** Sessions waiting for receivers or sending. */
@@ -88,7 +109,7 @@ export class MulticastSenders {
     return undefined;
   }
 
-  private start(id: string, portbase: number, receivers: number, stream: () => AsyncIterable<Uint8Array>): Session | undefined {
+  private start(id: string, portbase: number, receivers: { expected: number; ended: number }, stream: () => AsyncIterable<Uint8Array>): Session | undefined {
     const [program, ...prefix] = this.settings.command ?? ['udp-sender'];
     const args = [
       ...prefix,
@@ -98,7 +119,7 @@ export class MulticastSenders {
       '--portbase',
       String(portbase),
       '--min-receivers',
-      String(receivers),
+      String(receivers.expected),
       '--max-wait',
       String(this.settings.maxWaitSeconds),
     ];
@@ -127,7 +148,8 @@ export class MulticastSenders {
       if (code !== 0) this.log(`multicast: udp-sender for ${id} ended with ${signal ?? `exit ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     });
     void this.feed(child, session.done, stream, id);
-    this.log(`multicast: ${id} waiting for ${receivers} receiver(s) on ${this.settings.interface}, port ${portbase}`);
+    const skipped = receivers.ended ? ` (${receivers.ended} machine(s) of the deployment already ended)` : '';
+    this.log(`multicast: ${id} waiting for ${receivers.expected} receiver(s)${skipped} on ${this.settings.interface}, port ${portbase}`);
     return session;
   }
 
