@@ -20,6 +20,7 @@ import { createCommandExecutor } from './tasks/command-executor';
 import { Outbox } from './telemetry/outbox';
 import { ChunkStore } from './imagecache/chunk-store';
 import { ChunkDecodePool } from './imagecache/chunk-decode-pool';
+import { ArchiveFetches } from './imagecache/archive-fetches';
 import { syncMaster } from './imagecache/master-sync';
 import { ControlPlaneClient } from './catalogue/control-plane-client';
 import { TelemetryAgent } from './telemetry/telemetry-agent';
@@ -84,6 +85,8 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
 
     const cache = await ChunkStore.open(join(config.dataDir, 'cache'), config.cacheQuotaBytes);
     const controlPlane = new ControlPlaneClient(identity);
+    // One per edge: a master sync and the deploys running meanwhile download each chunk once.
+    const fetches = new ArchiveFetches(cache, controlPlane);
     // Threads start with the first deploy stream; stopped after the HTTP server (closers run last first).
     const decodePool = new ChunkDecodePool();
     closers.push(() => decodePool.close());
@@ -108,6 +111,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
         sessions,
         cache,
         decoder: decodePool,
+        fetches,
         controlPlane,
         tenantId: identity.tenantId,
         telemetry: () => telemetry,
@@ -183,7 +187,7 @@ export async function startEdge(config: EdgeConfig, identity: EdgeIdentity, log:
         },
         execute: createCommandExecutor({
           sync,
-          syncMaster: (masterId) => syncMaster(masterId, cache, controlPlane),
+          syncMaster: (masterId) => syncMaster(masterId, cache, controlPlane, fetches),
           wakeLog,
           wakeTargets: [{ address: config.wakeOnLan.broadcast, port: config.wakeOnLan.port }],
           ...(config.proxyDhcp.serverAddress ? { bindAddress: config.proxyDhcp.serverAddress } : {}),

@@ -8,6 +8,7 @@ import { ControlPlaneClient } from '../../edge/src/catalogue/control-plane-clien
 import { enrol } from '../../edge/src/catalogue/enrol';
 import { ChunkStore } from '../../edge/src/imagecache/chunk-store';
 import { ingestStream } from '../../edge/src/imagecache/ingest-stream';
+import { ArchiveFetches } from '../../edge/src/imagecache/archive-fetches';
 import { syncMaster } from '../../edge/src/imagecache/master-sync';
 import { rebuildStream } from '../../edge/src/imagecache/rebuild-stream';
 import { uploadCapture } from '../../edge/src/imagecache/upload-capture';
@@ -117,6 +118,30 @@ describe('masters between sites', () => {
     expect(report.downloadedBytes).toBeLessThan(compressedSize(manifest2));
   });
 
+  it('a deploy that starts while the site syncs shares its downloads: each chunk crosses the link once', async () => {
+    const site = await ChunkStore.open(join(dir, 'busy-site'), 1e10);
+    const downloaded: string[] = [];
+    const counting: typeof fetch = async (input, init) => {
+      downloaded.push(new URL(String(input)).pathname);
+      return fetch(input, init);
+    };
+    const fetches = new ArchiveFetches(site, controlPlane, counting);
+    const chunks = manifest1.partitions[0]!.chunks;
+    const deploy = (async () => {
+      const hash = createHash('sha256');
+      for await (const part of rebuildStream(chunks, site, async (ref) => (await fetches.fetch(ref)).compressed)) hash.update(part);
+      return hash.digest('hex');
+    })();
+    const [report, streamed] = await Promise.all([syncMaster(master1, site, controlPlane, fetches), deploy]);
+    expect(streamed).toBe(manifest1.partitions[0]!.streamSha256);
+    const unique = new Set(chunks.map((c) => c.h)).size;
+    expect(downloaded).toHaveLength(unique);
+    expect(new Set(downloaded).size).toBe(unique);
+    // The sync fetched some, the deploy the others; together, every chunk once.
+    expect(report.downloaded + report.alreadyCached).toBe(unique);
+    expect(report.downloaded).toBeLessThan(unique);
+  });
+
   it('resumes an interrupted sync where it stopped', async () => {
     const site = await ChunkStore.open(join(dir, 'fresh-site'), 1e10);
     let allowed = 2;
@@ -124,7 +149,7 @@ describe('masters between sites', () => {
       if (allowed-- <= 0) throw new Error('the site link dropped');
       return fetch(input, init);
     };
-    await expect(syncMaster(master1, site, controlPlane, flaky)).rejects.toThrow('the site link dropped');
+    await expect(syncMaster(master1, site, controlPlane, new ArchiveFetches(site, controlPlane, flaky))).rejects.toThrow('the site link dropped');
     const kept = manifest1.partitions[0]!.chunks.filter((c) => site.has(c.h)).length;
     expect(kept).toBeGreaterThanOrEqual(1);
     const resumed = await syncMaster(master1, site, controlPlane);

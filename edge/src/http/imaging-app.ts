@@ -7,10 +7,12 @@ import {
   taskProgressSchema,
   type DeploymentTaskState,
   type TaskProgress,
+  type ChunkRef,
   type Manifest,
   type PartitionImage,
 } from '@marrow/shared';
 import type { ControlPlaneClient } from '../catalogue/control-plane-client';
+import type { ArchiveFetches } from '../imagecache/archive-fetches';
 import type { ChunkVerifier } from '../imagecache/chunk-decode-pool';
 import type { ChunkStore } from '../imagecache/chunk-store';
 import { ingestStream } from '../imagecache/ingest-stream';
@@ -27,6 +29,8 @@ export interface ImagingAppDeps {
   cache: ChunkStore;
   /** Decompresses and verifies the chunks of deploy streams (the edge's worker threads); on the event loop when absent. */
   decoder?: ChunkVerifier;
+  /** Fetches the chunks a deploy needs and the cache lacks (shared with master syncs). */
+  fetches: ArchiveFetches;
   controlPlane: ControlPlaneClient;
   tenantId: string;
   telemetry: () => TelemetryAgent | undefined;
@@ -192,12 +196,8 @@ export function createImagingApp(deps: ImagingAppDeps): Hono {
     const manifest = await deps.controlPlane.masterManifest(masterId);
     const partition = manifest.partitions.find((p) => p.number === Number(c.req.param('number')));
     if (!partition) throw new SessionError(404, 'no such partition in this master');
-    const fetchMissing = async (ref: { h: string }) => {
-      const url = (await deps.controlPlane.chunkDownloadUrls([ref.h])).get(ref.h);
-      const response = await fetch(url!);
-      if (!response.ok) throw new Error(`chunk ${ref.h}: the archive answered ${response.status}`);
-      return Buffer.from(await response.arrayBuffer());
-    };
+    // From a delta when its bases are here; joined with a master sync fetching the same chunk.
+    const fetchMissing = async (ref: ChunkRef) => (await deps.fetches.fetch(ref)).compressed;
     return { masterId, partition, fetchMissing };
   };
 

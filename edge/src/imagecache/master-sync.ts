@@ -1,14 +1,15 @@
 import { uniqueChunks, type ChunkRef } from '@marrow/shared';
 import type { ControlPlaneClient } from '../catalogue/control-plane-client';
-import { ChunkDecoder, ChunkEncoder } from './chunk-codec';
-import { ChunkDeltaDecoder, DecodedChunks } from './chunk-delta';
+import { ArchiveFetches } from './archive-fetches';
+import { DecodedChunks } from './chunk-delta';
 import type { ChunkStore } from './chunk-store';
 
 export interface SyncReport {
   masterId: string;
   chunks: number;
+  /** Chunks the cache held, or that a deploy running meanwhile fetched. */
   alreadyCached: number;
-  /** Chunks fetched: rebuilt from a delta (deltaChunks) or downloaded whole. */
+  /** Chunks this sync fetched: rebuilt from a delta (deltaChunks) or downloaded whole. */
   downloaded: number;
   /** Bytes actually downloaded: deltas (including any that failed and were replaced) and whole chunks. */
   downloadedBytes: number;
@@ -25,18 +26,17 @@ const PARALLEL_DOWNLOADS = 4;
 /**
  * Pre-fetches a master's chunks into the edge cache, so a deployment streams from the site
  * and not from the cloud. Only chunks the cache lacks are downloaded — a second version of a
- * master costs what changed — each verified before it is stored. A missing chunk the manifest
- * names a delta for (chunk-delta.ts), whose bases the cache holds, is rebuilt from the delta
- * instead: the delta is downloaded, decompressed against the bases, proven (length and
- * SHA-256, never trusted) and stored compressed like any chunk; when that fails for any
- * reason, the whole chunk is downloaded. Resumable by construction: every verified chunk is
- * durable at once, so an interrupted sync simply finds fewer chunks missing next time.
+ * master costs what changed — each verified before it is stored, through the edge's
+ * `ArchiveFetches`: a chunk with a usable delta is rebuilt from it, and a chunk a deploy
+ * running meanwhile is fetching, or has fetched, is not downloaded a second time. Resumable
+ * by construction: every verified chunk is durable at once, so an interrupted sync simply
+ * finds fewer chunks missing next time.
  */
 export async function syncMaster(
   masterId: string,
   store: ChunkStore,
   controlPlane: ControlPlaneClient,
-  fetchImpl: typeof fetch = fetch,
+  fetches: ArchiveFetches = new ArchiveFetches(store, controlPlane),
 ): Promise<SyncReport> {
   const manifest = await controlPlane.masterManifest(masterId);
   const chunks = uniqueChunks(manifest);
@@ -44,10 +44,10 @@ export async function syncMaster(
   for (const chunk of chunks) if (!(await store.adopt(chunk.h))) missing.push(chunk);
   // Deltas worth trying: every base is here (checked again when its turn comes).
   const viaDelta = new Set<string>();
-  for (const ref of missing) if (ref.b && ref.d && (await allHeld(store, ref.b))) viaDelta.add(ref.h);
+  for (const ref of missing) if (ref.b && ref.d && (await fetches.allCached(ref.b))) viaDelta.add(ref.h);
   const bases = [...new Set(missing.filter((c) => viaDelta.has(c.h)).flatMap((c) => c.b!))];
   const releases = [store.pin(chunks.map((c) => c.h)), store.pin(bases)];
-  const report: SyncReport = { masterId, chunks: chunks.length, alreadyCached: chunks.length - missing.length, downloaded: missing.length, downloadedBytes: 0, deltaChunks: 0, deltaBytes: 0, deltaFallbacks: 0 };
+  const report: SyncReport = { masterId, chunks: chunks.length, alreadyCached: chunks.length - missing.length, downloaded: 0, downloadedBytes: 0, deltaChunks: 0, deltaBytes: 0, deltaFallbacks: 0 };
   try {
     const urls = await controlPlane.chunkDownloadUrls(missing.map((c) => c.h));
     const deltaUrls = viaDelta.size ? await controlPlane.deltaDownloadUrls([...viaDelta]) : new Map<string, string>();
@@ -55,25 +55,16 @@ export async function syncMaster(
     const queue = [...missing];
     let failure: unknown;
     const worker = async () => {
-      const decoder = new ChunkDecoder();
-      const deltaDecoder = new ChunkDeltaDecoder();
-      const encoder = new ChunkEncoder();
       // After a failure no new chunk is started, but downloads under way finish and are kept.
       for (let ref = queue.shift(); ref && failure === undefined; ref = queue.shift()) {
         try {
-          if (viaDelta.has(ref.h)) {
-            const rebuilt = await fromDelta(ref, deltaUrls.get(ref.h), decoded, deltaDecoder, fetchImpl, report);
-            if (rebuilt) {
-              await store.put(ref.h, encoder.encode(rebuilt).compressed);
-              report.deltaChunks++;
-              continue;
-            }
-            report.deltaFallbacks++;
-          }
-          const compressed = await download(ref, urls.get(ref.h), fetchImpl);
-          report.downloadedBytes += compressed.length;
-          decoder.decode(ref, compressed); // refuses a damaged or substituted chunk
-          await store.put(ref.h, compressed);
+          const fetched = await fetches.fetch(ref, { chunk: urls.get(ref.h), delta: deltaUrls.get(ref.h) }, decoded);
+          report.downloadedBytes += fetched.downloadedBytes;
+          report.deltaBytes += fetched.deltaBytes;
+          if (fetched.deltaFallback) report.deltaFallbacks++;
+          if (fetched.via === 'delta') report.deltaChunks++;
+          if (fetched.via === 'delta' || fetched.via === 'whole') report.downloaded++;
+          else report.alreadyCached++; // a deploy fetched it meanwhile
         } catch (error) {
           failure ??= error;
         }
@@ -85,47 +76,4 @@ export async function syncMaster(
     for (const release of releases) release();
   }
   return report;
-}
-
-async function allHeld(store: ChunkStore, hashes: readonly string[]): Promise<boolean> {
-  for (const hash of hashes) if (!(await store.adopt(hash))) return false;
-  return true;
-}
-
-/** The chunk rebuilt from its delta and proven, or undefined when that cannot be done (the caller downloads it whole). */
-async function fromDelta(
-  ref: ChunkRef,
-  url: string | undefined,
-  decoded: DecodedChunks,
-  decoder: ChunkDeltaDecoder,
-  fetchImpl: typeof fetch,
-  report: SyncReport,
-): Promise<Buffer | undefined> {
-  try {
-    const bases = await decoded.get(ref.b!);
-    if (!bases || !url) return undefined;
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(120_000) });
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
-    const delta = Buffer.from(await response.arrayBuffer());
-    report.downloadedBytes += delta.length;
-    if (delta.length !== ref.d) return undefined;
-    const data = decoder.decode(ref, delta, bases);
-    report.deltaBytes += delta.length;
-    return data;
-  } catch {
-    // A delta is only a shortcut: whatever went wrong, the whole chunk is still there.
-    return undefined;
-  }
-}
-
-async function download(ref: ChunkRef, url: string | undefined, fetchImpl: typeof fetch): Promise<Buffer> {
-  if (!url) throw new Error(`no download URL for chunk ${ref.h}`);
-  const response = await fetchImpl(url, { signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`chunk ${ref.h}: the archive answered ${response.status}`);
-  const body = Buffer.from(await response.arrayBuffer());
-  if (body.length !== ref.c) throw new Error(`chunk ${ref.h}: ${body.length} bytes arrived, expected ${ref.c}`);
-  return body;
 }
