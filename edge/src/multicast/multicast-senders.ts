@@ -67,13 +67,14 @@ export class MulticastSenders {
     // A machine that asks is not over, whatever it reported before (it booted again).
     const ended = this.ended.get(key.deploymentId);
     ended?.delete(machineId);
+    const endedCount = ended?.size ?? 0;
     const id = `${key.deploymentId}/${key.masterId}/${key.partition}`;
     const running = this.sessions.get(id);
     if (running) return running.started ? { unicast: true, reason: 'the multicast transfer of this partition has already begun' } : { portbase: running.portbase };
     if (this.closed) return { unicast: true, reason: 'the imaging server is stopping' };
     const portbase = this.freePortbase();
     if (portbase === undefined) return { unicast: true, reason: `${this.settings.maxSessions} multicast sessions are already running` };
-    const session = this.start(id, portbase, { expected: Math.max(1, receivers - (ended?.size ?? 0)), ended: ended?.size ?? 0 }, stream);
+    const session = this.start(id, portbase, { expected: Math.max(1, receivers - endedCount), ended: endedCount }, stream);
     return session ? { portbase } : { unicast: true, reason: 'udp-sender cannot be started on this imaging server' };
   }
 

@@ -38,7 +38,8 @@ export function reclaimableOf(report: StorageCollection | null | undefined): Rec
   if (!report || !report.dryRun || report.skipped !== null) return null;
   const { chunks, deltas, bytes } = report.unreferenced;
   const { uploads, bytes: uploadBytes } = report.abandonedUploads;
-  return chunks + deltas + uploads > 0 ? { chunks, deltas, uploads, bytes: bytes + uploadBytes } : null;
+  const found = { chunks, deltas, uploads, bytes: bytes + uploadBytes };
+  return isEmpty(found) ? null : found;
 }
 
 /** The confirmation: "Delete 12 unused chunks (1.20 GB) from the archive? This cannot be undone." */
@@ -56,7 +57,7 @@ function deletedBy(run: StorageCollection): Reclaimable {
 /** The header of the outcome of a real run. */
 export function deletedSummary(run: StorageCollection): string {
   const deleted = deletedBy(run);
-  if (deleted.chunks + deleted.deltas + deleted.uploads === 0) {
+  if (isEmpty(deleted)) {
     return run.skipped !== null ? 'Nothing was deleted' : 'Nothing was deleted: no chunk is unused any more';
   }
   return `Deleted ${reclaimableParts(deleted, '')} (${formatSize(deleted.bytes)}) from the archive`;
@@ -64,8 +65,11 @@ export function deletedSummary(run: StorageCollection): string {
 
 /** Whether a real run deleted anything at all. */
 export function deletedAnything(run: StorageCollection): boolean {
-  const deleted = deletedBy(run);
-  return deleted.chunks + deleted.deltas + deleted.uploads > 0;
+  return !isEmpty(deletedBy(run));
+}
+
+function isEmpty({ chunks, deltas, uploads }: Omit<Reclaimable, 'bytes'>): boolean {
+  return chunks + deltas + uploads === 0;
 }
 
 /**
