@@ -143,23 +143,50 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
     expect(ack(0x201)!.vendorOptions).toBe('0601084704' + '00000000' + 'ff'); // boot item 71 echoed
   });
 
+  it('a DHCPREQUEST on 67 that takes its addressless offer as a lease gets no DHCPACK, and is logged', async () => {
+    const mac = '52:54:00:77:01:05';
+    const replies = await probe({
+      listenMs: 2000,
+      requests: [{ client: 'legacy-bios', xid: 0x301, mac, messageType: 3, serverIdentifier: EDGE, to: BROADCAST }],
+    });
+    expect(replies.filter((reply) => reply.from.startsWith(`${EDGE}:`))).toEqual([]);
+    expect(marrowLog('proxy DHCPACK sent').filter((line) => line.xid === 0x301)).toEqual([]);
+    expect(marrowLog('DHCPREQUEST selecting the proxy offer as a lease: silent')).toContainEqual(
+      expect.objectContaining({ mac, xid: 0x301, level: 'warn' }),
+    );
+  });
+
   it.skipIf(!BUSYBOX)('busybox udhcpc: a real DHCP client gets its lease from the site, Marrow answers it only as a PXE client', async () => {
-    const udhcpc = (vendorClass: string, extra: string[] = []) =>
-      lab.run(client, BUSYBOX!, ['udhcpc', '-i', clientLink.device, '-f', '-q', '-n', '-t', '3', '-T', '1', '-s', '/bin/true', '-V', vendorClass, ...extra], 20_000);
+    // udhcpc exits 1 ("no lease, failing") under -n; its messages go to stderr either way.
+    const udhcpc = async (vendorClass: string, extra: string[] = []) => {
+      const args = ['udhcpc', '-i', clientLink.device, '-f', '-q', '-n', '-t', '3', '-T', '1', '-s', '/bin/true', '-V', vendorClass, ...extra];
+      try {
+        return { leased: true, output: (await lab.run(client, BUSYBOX!, args, 20_000)).stderr };
+      } catch (error) {
+        return { leased: false, output: String((error as { stderr?: string }).stderr ?? error) };
+      }
+    };
     const { stdout } = await lab.run(client, 'ip', ['-j', 'link', 'show', clientLink.device]);
     const mac = (JSON.parse(stdout) as Array<{ address: string }>)[0]!.address;
+    const forThisClient = (message: string) => marrowLog(message).filter((line) => line.mac === mac);
 
-    const before = marrowLog('proxy DHCPOFFER sent').length;
-    await udhcpc('udhcp-plain');
-    expect(marrowLog('proxy DHCPOFFER sent')).toHaveLength(before);
+    const plain = await udhcpc('udhcp-plain');
+    expect(plain.leased).toBe(true);
+    expect(plain.output).toMatch(new RegExp(`lease of 10\\.77\\.0\\.1[0-5]\\d obtained from ${SITE.replaceAll('.', '\\.')}`));
+    expect(forThisClient('proxy DHCPOFFER sent')).toEqual([]);
 
-    await udhcpc('PXEClient:Arch:00000:UNDI:002001', ['-x', '0x5d:0000']);
-    await marrow.waitFor(() => marrowLog('proxy DHCPOFFER sent').length > before, 5000);
-    const offers = marrowLog('proxy DHCPOFFER sent').slice(before);
+    const pxeClass = await udhcpc('PXEClient:Arch:00000:UNDI:002001', ['-x', '0x5d:0000']);
+    const offers = forThisClient('proxy DHCPOFFER sent');
     expect(offers.length).toBeGreaterThanOrEqual(1);
-    expect(offers[0]).toMatchObject({ mac, architecture: 0, file: 'undionly.kpxe' });
-    // udhcpc then requests the site's offer (option 54 = 10.77.0.1): Marrow sends no DHCPACK.
-    expect(marrowLog('proxy DHCPACK sent').filter((line) => line.mac === mac)).toEqual([]);
+    expect(offers[0]).toMatchObject({ architecture: 0, file: 'undionly.kpxe' });
+    // udhcpc takes whichever offer comes first. The site's leads to its lease; Marrow's has
+    // no address, so Marrow leaves the request that selects it unanswered rather than
+    // confirm a lease of 0.0.0.0.
+    expect(forThisClient('proxy DHCPACK sent')).toEqual([]);
+    const selectedMarrow = forThisClient('DHCPREQUEST selecting the proxy offer as a lease: silent').length > 0;
+    expect(pxeClass.output).not.toContain('lease of 0.0.0.0');
+    if (!selectedMarrow) expect(pxeClass.leased).toBe(true);
+    if (pxeClass.leased) expect(pxeClass.output).toContain(`obtained from ${SITE}`);
   });
 
   it("refuses to start where the site's DHCP server already holds port 67, and says what to do", async () => {

@@ -12,7 +12,7 @@
  *    boot, option 43 with PXE_DISCOVERY_CONTROL bit 3 ("boot file given: no discovery,
  *    no menu, no prompt"), option 97 echoed.
  * 3. The client takes the address from the DHCP server (DHCPREQUEST/DHCPACK on 67, which
- *    names that server in option 54, so Marrow stays out of it).
+ *    names that server in option 54); Marrow answers no DHCPREQUEST on 67.
  * 4. With a boot file and bit 3 in the offer, OVMF and current iPXE boot straight from it
  *    (test/e2e/proxydhcp-qemu.test.ts). Clients that still ask a boot server unicast a
  *    DHCPREQUEST to port 4011 of option 54's address (or siaddr) — EDK2 for offers without
@@ -31,6 +31,7 @@ import {
   PxeVendorOption,
 } from './dhcp-options';
 import {
+  clientHardwareAddress,
   type DhcpPacket,
   HeaderLayout,
   latin1Octets,
@@ -62,8 +63,13 @@ export function createProxyDhcpHandler(deps: { config: ProxyDhcpConfigReader; lo
   const { log } = deps;
   return ({ packet, service }, reply) => {
     const config = deps.config.proxyDhcpConfig();
-    const answer = answerTypeFor(packet, service, config);
-    if (answer === undefined) return;
+    const answer = answerTypeFor(packet, service);
+    if (answer === undefined) {
+      if (selectsProxyOfferAsLease(packet, service, config)) {
+        log.warn('DHCPREQUEST selecting the proxy offer as a lease: silent', { mac: clientHardwareAddress(packet), xid: packet.xid });
+      }
+      return;
+    }
     const client = recognisePxeClient(packet);
     if (!client) {
       log.debug('not a PXE client: silent', { xid: packet.xid, service });
@@ -91,17 +97,27 @@ export function createProxyDhcpHandler(deps: { config: ProxyDhcpConfigReader; lo
  * Which reply a request deserves, before looking at who sent it; undefined means silence.
  * - DHCPDISCOVER on 67 → DHCPOFFER (step 2).
  * - DHCPREQUEST on 4011 → DHCPACK (step 4); it was sent to us, whatever its option 54.
- * - DHCPREQUEST on 67 → DHCPACK only when its option 54 names this edge. A request naming
- *   another server selects that server's offer (RFC 2131 §4.3.2), and one naming none is a
- *   client renewing its lease: neither is ours to answer.
+ * - DHCPREQUEST on 67 → never ours, as in dnsmasq's proxy mode. Naming another server it
+ *   selects that server's offer (RFC 2131 §4.3.2); naming none, the client is renewing its
+ *   lease. Naming this edge, a client took the proxy offer for an address offer: a DHCPACK
+ *   would confirm a lease of 0.0.0.0, while silence makes it time out and select again.
  */
-function answerTypeFor(packet: DhcpPacket, service: ProxyDhcpService, config: ProxyDhcpConfig): number | undefined {
+function answerTypeFor(packet: DhcpPacket, service: ProxyDhcpService): number | undefined {
   if (packet.op !== BootpOp.Request) return undefined;
   const type = messageTypeOf(packet);
   if (service === 'dhcp' && type === DhcpMessageType.Discover) return DhcpMessageType.Offer;
-  if (type !== DhcpMessageType.Request) return undefined;
-  if (service === 'boot-server') return DhcpMessageType.Ack;
-  return optionAddress(packet, DhcpOption.ServerIdentifier) === config.serverAddress ? DhcpMessageType.Ack : undefined;
+  if (service === 'boot-server' && type === DhcpMessageType.Request) return DhcpMessageType.Ack;
+  return undefined;
+}
+
+/** A DHCPREQUEST on 67 that selects this edge's offer, which holds no address to lease. */
+function selectsProxyOfferAsLease(packet: DhcpPacket, service: ProxyDhcpService, config: ProxyDhcpConfig): boolean {
+  return (
+    service === 'dhcp' &&
+    packet.op === BootpOp.Request &&
+    messageTypeOf(packet) === DhcpMessageType.Request &&
+    optionAddress(packet, DhcpOption.ServerIdentifier) === config.serverAddress
+  );
 }
 
 function buildReply(
