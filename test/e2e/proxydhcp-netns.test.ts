@@ -176,6 +176,8 @@ describe.skipIf(skipReason !== undefined)(`ProxyDHCP next to the site's DHCP ser
     expect(forThisClient('proxy DHCPOFFER sent')).toEqual([]);
 
     const pxeClass = await udhcpc('PXEClient:Arch:00000:UNDI:002001', ['-x', '0x5d:0000']);
+    // Marrow's log reaches this process through a pipe, maybe after udhcpc has exited.
+    await marrow.waitFor(() => forThisClient('proxy DHCPOFFER sent').length > 0, 5000);
     const offers = forThisClient('proxy DHCPOFFER sent');
     expect(offers.length).toBeGreaterThanOrEqual(1);
     expect(offers[0]).toMatchObject({ architecture: 0, file: 'undionly.kpxe' });
