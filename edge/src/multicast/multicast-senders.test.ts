@@ -46,12 +46,26 @@ async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Prom
   }
 }
 
+/**
+ * A fresh run of the stand-in in its own directory. Released, it finds "go" and "finish"
+ * already there: it starts and copies its input at once.
+ */
+async function fakeRun(options: { portBase: number; maxSessions: number; released?: boolean }) {
+  const work = await mkdtemp(join(dir, 'run-'));
+  process.env.FAKE_DIR = work;
+  if (options.released) {
+    await writeFile(join(work, 'go'), '');
+    await writeFile(join(work, 'finish'), '');
+  }
+  const logs: string[] = [];
+  const { portBase, maxSessions } = options;
+  const senders = new MulticastSenders({ interface: 'br0', portBase, maxSessions, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+  return { work, logs, senders };
+}
+
 describe('MulticastSenders', () => {
   it('starts one udp-sender per partition, shares it while it waits, then sends late machines over HTTP', async () => {
-    const work = await mkdtemp(join(dir, 'run-'));
-    process.env.FAKE_DIR = work;
-    const logs: string[] = [];
-    const senders = new MulticastSenders({ interface: 'br0', portBase: 9000, maxSessions: 4, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+    const { work, logs, senders } = await fakeRun({ portBase: 9000, maxSessions: 4 });
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const key = { deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 };
     expect(senders.join(key, 'mc_1', 3, () => pieces(data))).toEqual({ portbase: 9000 });
@@ -81,9 +95,7 @@ describe('MulticastSenders', () => {
   });
 
   it('answers "unicast" when every port pair is taken, or after close()', async () => {
-    const work = await mkdtemp(join(dir, 'run-'));
-    process.env.FAKE_DIR = work;
-    const senders = new MulticastSenders({ interface: 'br0', portBase: 9100, maxSessions: 1, maxWaitSeconds: 90, command: ['sh', fake] });
+    const { senders } = await fakeRun({ portBase: 9100, maxSessions: 1 });
     const stream = () => pieces(Buffer.alloc(10));
     expect(senders.join({ deploymentId: 'dp_1', masterId: 'ms_1', partition: 1 }, 'mc_6', 2, stream)).toEqual({ portbase: 9100 });
     expect(senders.join({ deploymentId: 'dp_2', masterId: 'ms_1', partition: 1 }, 'mc_7', 2, stream)).toMatchObject({ unicast: true, reason: '1 multicast sessions are already running' });
@@ -93,12 +105,7 @@ describe('MulticastSenders', () => {
   });
 
   it('stops the sender when the partition stream fails (the receivers time out and report)', async () => {
-    const work = await mkdtemp(join(dir, 'run-'));
-    process.env.FAKE_DIR = work;
-    await writeFile(join(work, 'go'), '');
-    await writeFile(join(work, 'finish'), '');
-    const logs: string[] = [];
-    const senders = new MulticastSenders({ interface: 'br0', portBase: 9200, maxSessions: 2, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+    const { work, logs, senders } = await fakeRun({ portBase: 9200, maxSessions: 2, released: true });
     async function* broken(): AsyncGenerator<Buffer> {
       yield Buffer.alloc(1000);
       throw new Error('chunk 1234 is not in the cache and nothing can fetch it');
@@ -136,12 +143,7 @@ describe('MulticastSenders', () => {
   });
 
   it('does not wait for the machines whose task has ended, unless they come back', async () => {
-    const work = await mkdtemp(join(dir, 'run-'));
-    process.env.FAKE_DIR = work;
-    await writeFile(join(work, 'go'), '');
-    await writeFile(join(work, 'finish'), '');
-    const logs: string[] = [];
-    const senders = new MulticastSenders({ interface: 'br0', portBase: 9400, maxSessions: 2, maxWaitSeconds: 90, command: ['sh', fake] }, (m) => logs.push(m));
+    const { work, logs, senders } = await fakeRun({ portBase: 9400, maxSessions: 2, released: true });
     const data = Buffer.alloc(1000, 7);
     const partition = (n: number) => ({ deploymentId: 'dp_1', masterId: 'ms_1', partition: n });
     // What the session of partition n waited for, once it is over.
